@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ec_async.demo
+	$(BIN)/ec demo
 
 test: lint typecheck check-generated
 	$(BIN)/python -m pytest -q

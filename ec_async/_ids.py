@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 __all__ = ["decode_compact_id", "encode_compact_id"]
+
+# Python's decoder skips characters outside the alphabet; Java's rejects them.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 def encode_compact_id(value: int) -> str:
@@ -22,7 +26,7 @@ def encode_compact_id(value: int) -> str:
 
 def decode_compact_id(compact: str) -> int:
     """Return the integer behind a compact id; raise ``ValueError`` if malformed."""
-    if not compact or not compact.isascii():
+    if not _COMPACT.fullmatch(compact):
         msg = f"not a compact id: {compact!r}"
         raise ValueError(msg)
 

@@ -1,0 +1,1 @@
+"""Benchmarks of ec-client; ``python -m benchmarks`` runs them all."""

@@ -1,0 +1,88 @@
+"""ec-client's async core: a client for the Everyware Cloud (Eclipse Kapua) REST API."""
+
+from ._accounts import Accounts
+from ._client import Client, Scope
+from ._credentials import ApiKey, CredentialsProvider, UsernamePassword
+from ._devices import Devices
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequest,
+    ClientClosed,
+    ConfigurationError,
+    Conflict,
+    DecodeError,
+    DeviceNotConnected,
+    DuplicateName,
+    ECError,
+    NotAuthenticated,
+    NotFound,
+    OptimisticLockError,
+    PagingError,
+    PermissionDenied,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SessionExpired,
+    TokenVerificationError,
+    TransportError,
+)
+from ._http import Timeouts
+from ._models import (
+    AccessToken,
+    Account,
+    ConnectionStatus,
+    Device,
+    DeviceConnection,
+    DeviceCreator,
+    DeviceStatus,
+    ExtendedProperty,
+    ListResult,
+    Organization,
+)
+from ._pipeline import RetryPolicy
+from ._tokens import TokenState
+
+__all__ = [
+    "APIError",
+    "AccessToken",
+    "Account",
+    "Accounts",
+    "ApiKey",
+    "AuthenticationError",
+    "BadRequest",
+    "Client",
+    "ClientClosed",
+    "ConfigurationError",
+    "Conflict",
+    "ConnectionStatus",
+    "CredentialsProvider",
+    "DecodeError",
+    "Device",
+    "DeviceConnection",
+    "DeviceCreator",
+    "DeviceNotConnected",
+    "DeviceStatus",
+    "Devices",
+    "DuplicateName",
+    "ECError",
+    "ExtendedProperty",
+    "ListResult",
+    "NotAuthenticated",
+    "NotFound",
+    "OptimisticLockError",
+    "Organization",
+    "PagingError",
+    "PermissionDenied",
+    "RateLimited",
+    "RequestTimeout",
+    "RetryPolicy",
+    "Scope",
+    "ServerError",
+    "SessionExpired",
+    "Timeouts",
+    "TokenState",
+    "TokenVerificationError",
+    "TransportError",
+    "UsernamePassword",
+]

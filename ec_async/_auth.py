@@ -1,0 +1,83 @@
+"""The authentication operations, as the token manager uses them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ._convert import structure
+from ._credentials import ApiKey, Credentials, UsernamePassword
+from ._models import AccessToken
+from ._pipeline import Bearer, Call, Operation, Pipeline
+
+__all__ = ["AuthCalls", "IssuedToken"]
+
+LOGIN_USER = Operation(
+    "authenticationUser", "POST", "/authentication/user", safe=True, authenticated=False
+)
+LOGIN_API_KEY = Operation(
+    "authenticationApiKey",
+    "POST",
+    "/authentication/apikey",
+    safe=True,
+    authenticated=False,
+)
+# A refresh rotates the token pair, so it is never sent twice.
+REFRESH = Operation(
+    "authenticationRefresh",
+    "POST",
+    "/authentication/refresh",
+    safe=False,
+    authenticated=False,
+)
+LOGOUT = Operation("authenticationLogout", "POST", "/authentication/logout", safe=False)
+LOGIN_INFO = Operation(
+    "authenticationLoginInfo", "GET", "/authentication/info", safe=True
+)
+
+IssuedToken = tuple[AccessToken, float]
+"""A token and the monotonic time its request was sent (its lifetime starts no earlier)."""
+
+
+class AuthCalls:
+    """Login, refresh and logout over the pipeline, with secret bodies kept secret."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+
+    async def login(self, credentials: Credentials) -> IssuedToken:
+        """Log in with a user name and password, or with an API key."""
+        if isinstance(credentials, UsernamePassword):
+            body = {"username": credentials.username, "password": credentials.password}
+            return await self._issue(Call(LOGIN_USER, body=body, secret_body=True))
+        if isinstance(credentials, ApiKey):
+            return await self._issue(
+                Call(
+                    LOGIN_API_KEY,
+                    body={"apiKey": credentials.api_key},
+                    secret_body=True,
+                )
+            )
+        msg = f"unsupported credentials type {type(credentials).__name__}"
+        raise TypeError(msg)
+
+    async def refresh(self, token: AccessToken) -> IssuedToken:
+        """Exchange a token pair for a new one; the old pair stops working."""
+        body = {"tokenId": token.token_id, "refreshToken": token.refresh_token}
+        return await self._issue(Call(REFRESH, body=body, secret_body=True))
+
+    async def logout(self, token: AccessToken) -> None:
+        """Invalidate the token on the server."""
+        await self._pipeline.send(
+            Call(LOGOUT, bearer=Bearer(token.token_id, generation=-1))
+        )
+
+    async def login_info(self) -> Any:
+        """The caller's token, permissions and role permissions, as JSON."""
+        return await self._pipeline.send(Call(LOGIN_INFO))
+
+    async def _issue(self, call: Call) -> IssuedToken:
+        sent_at = time.monotonic()
+        document = await self._pipeline.send(call)
+
+        return structure(document, AccessToken), sent_at

@@ -1,0 +1,196 @@
+"""The one private cattrs converter: wire names, UTC dates, kept unknown fields.
+
+Models are attrs classes with snake_case names; the server writes camelCase.
+Fields the server sends that a model does not declare are kept in the model's
+``extra`` mapping, so a full-replace update sends them back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import DecodeError
+
+__all__ = [
+    "converter",
+    "parse_json",
+    "request_body",
+    "structure",
+    "unstructure",
+    "wire_name",
+]
+
+T = TypeVar("T")
+
+# A key no server sends; the structure hook parks unknown fields under it.
+_EXTRA_KEY = "\x00extra"
+_DISCRIMINATOR = "type"
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """Return the JSON name of a model field: explicit metadata, else camelCase."""
+    explicit = field.metadata.get("wire")
+    if explicit is not None:
+        return str(explicit)
+
+    head, *rest = field.name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _format_datetime(value: dt.datetime) -> str:
+    utc = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def _parse_datetime(value: object, _: type[dt.datetime]) -> dt.datetime:
+    if not isinstance(value, str):
+        msg = f"expected an ISO 8601 date string, got {type(value).__name__}"
+        raise TypeError(msg)
+
+    # Kapua prints one to three fraction digits and a Z; fromisoformat in 3.11
+    # wants none, three or six digits.
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), text)
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+
+    return parsed.astimezone(dt.UTC)
+
+
+def _is_model(cls: Any) -> bool:
+    return attrs.has(cls) and any(field.name == "extra" for field in attrs.fields(cls))
+
+
+def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
+    fields = attrs.fields(cls)
+    known = {wire_name(field) for field in fields if field.name != "extra"}
+    overrides: dict[str, Any] = {
+        field.name: override(
+            rename=_EXTRA_KEY if field.name == "extra" else wire_name(field)
+        )
+        for field in fields
+    }
+    structure_known = make_dict_structure_fn(cls, converter, **overrides)
+
+    def structure_model(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            msg = (
+                f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
+            )
+            raise TypeError(msg)
+        extra = {
+            key: value
+            for key, value in data.items()
+            if key not in known and key != _DISCRIMINATOR
+        }
+
+        return structure_known({**data, _EXTRA_KEY: extra}, cls)
+
+    return structure_model
+
+
+def _make_model_unstructure(cls: Any) -> Callable[[Any], dict[str, Any]]:
+    fields = attrs.fields(cls)
+    overrides: dict[str, Any] = {
+        field.name: override(omit=True)
+        if field.name == "extra"
+        else override(rename=wire_name(field))
+        for field in fields
+    }
+    unstructure_known = make_dict_unstructure_fn(cls, converter, **overrides)
+
+    def unstructure_model(instance: Any) -> dict[str, Any]:
+        document = {
+            key: value
+            for key, value in unstructure_known(instance).items()
+            if value is not None
+        }
+        return {**instance.extra, **document}
+
+    return unstructure_model
+
+
+def _make_converter() -> cattrs.Converter:
+    made = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    made.register_structure_hook(dt.datetime, _parse_datetime)
+    made.register_unstructure_hook(dt.datetime, _format_datetime)
+    made.register_structure_hook_factory(_is_model, _make_model_structure)
+    made.register_unstructure_hook_factory(_is_model, _make_model_unstructure)
+
+    return made
+
+
+converter = _make_converter()
+
+
+# Problem paths name the JSON the server sent, so snake_case segments go back
+# to camelCase: "Device.client_id" reads "Device.clientId".
+_PATH_SEGMENT = re.compile(r"\.([a-z][a-z0-9]*(?:_[a-z0-9]+)+)")
+
+
+def _camel_segment(match: re.Match[str]) -> str:
+    head, *rest = match.group(1).split("_")
+    return "." + head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` from decoded JSON, or raise ``DecodeError`` naming every problem."""
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:
+        problems = tuple(
+            _PATH_SEGMENT.sub(_camel_segment, problem)
+            for problem in cattrs.transform_error(exc, path=cls.__name__)
+        )
+        msg = f"the server's response does not fit {cls.__name__}"
+        raise DecodeError(msg, problems) from exc
+
+
+def unstructure(instance: Any) -> Any:
+    """Turn a model into the JSON document the server expects."""
+    return converter.unstructure(instance)
+
+
+def request_body(instance: Any) -> dict[str, Any]:
+    """The JSON to send for a model: as ``unstructure``, less read-only fields.
+
+    The spec marks ids, creation and modification stamps and a device's
+    ``clientId`` read-only; the server takes them from the path or ignores
+    them, so they are not sent.
+    """
+    read_only = {
+        wire_name(field)
+        for field in attrs.fields(type(instance))
+        if field.metadata.get("read_only")
+    }
+    document: dict[str, Any] = unstructure(instance)
+
+    return {key: value for key, value in document.items() if key not in read_only}
+
+
+def parse_json(body: bytes, *, context: str, secret: bool = False) -> Any:
+    """Decode a JSON body, or raise ``DecodeError`` saying where it came from.
+
+    A ``secret`` body (a login or refresh answer) is never quoted in the error.
+    """
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        if secret:
+            shown = f"{len(body)} bytes, not shown"
+        else:
+            shown = f"starts with {body[:80].decode('utf-8', 'replace')!r}"
+        msg = f"{context}: the body is not valid JSON ({shown})"
+        raise DecodeError(msg) from exc

@@ -1,0 +1,118 @@
+"""The main job, end to end on the embedded emulator: ``make demo`` or ``ec demo``.
+
+Starts the emulator with the demo seed, logs in, walks the account tree, reads
+every account's devices concurrently, prints a summary and cleans up.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import TextIO
+
+import anyio
+import attrs
+
+from ._client import Client
+from ._models import Account, ConnectionStatus
+
+__all__ = ["AccountSummary", "run_demo", "summarise_fleet"]
+
+
+@attrs.frozen
+class AccountSummary:
+    """How many devices one account has, by connection status."""
+
+    account: Account
+    depth: int
+    devices: int
+    connected: int
+    disconnected: int
+
+
+async def summarise_fleet(ec: Client, *, concurrency: int = 16) -> list[AccountSummary]:
+    """Walk the caller's account tree and count every account's devices, concurrently."""
+    own = await ec.accounts.current()
+    accounts = [own, *await ec.accounts.descendants()]
+    base_depth = _depth(own)
+    limiter = anyio.CapacityLimiter(concurrency)
+    summaries: dict[str, AccountSummary] = {}
+
+    async def summarise(account: Account) -> None:
+        async with limiter:
+            statuses: Counter[str] = Counter()
+            async for device in ec.scope(account.id).devices.iter(
+                fetch_attributes=["connection"]
+            ):
+                status = device.connection.status if device.connection else None
+                statuses[status or ConnectionStatus.NULL] += 1
+        summaries[account.id] = AccountSummary(
+            account=account,
+            depth=_depth(account) - base_depth,
+            devices=sum(statuses.values()),
+            connected=statuses[ConnectionStatus.CONNECTED],
+            disconnected=sum(statuses.values()) - statuses[ConnectionStatus.CONNECTED],
+        )
+
+    async with anyio.create_task_group() as group:
+        for account in accounts:
+            group.start_soon(summarise, account)
+
+    return [summaries[account.id] for account in _tree_order(accounts)]
+
+
+def _depth(account: Account) -> int:
+    return (account.parent_account_path or "").count("/")
+
+
+def _tree_order(accounts: list[Account]) -> list[Account]:
+    # parentAccountPath is "/1/<parent>/.../<self>" in decimal ids, so sorting
+    # by its numeric segments puts every child right after its parent.
+    def path_key(account: Account) -> list[int]:
+        return [
+            int(part) for part in (account.parent_account_path or "").split("/") if part
+        ]
+
+    return sorted(accounts, key=path_key)
+
+
+def print_summary(summaries: list[AccountSummary], elapsed: float, out: TextIO) -> None:
+    """Print the fleet summary as an indented tree with totals."""
+    width = max(len("account"), *(len(s.account.name) + 2 * s.depth for s in summaries))
+    out.write(
+        f"{'account'.ljust(width)}  {'devices':>8}  {'connected':>9}  {'disconnected':>12}\n"
+    )
+    for summary in summaries:
+        name = "  " * summary.depth + summary.account.name
+        out.write(
+            f"{name.ljust(width)}  {summary.devices:>8}  {summary.connected:>9}  {summary.disconnected:>12}\n"
+        )
+    total = sum(s.devices for s in summaries)
+    connected = sum(s.connected for s in summaries)
+    out.write(
+        f"\n{len(summaries)} accounts, {total} devices: {connected} connected, "
+        f"{total - connected} not connected; read in {elapsed:.2f} s\n"
+    )
+
+
+async def run_demo(*, out: TextIO | None = None, concurrency: int = 16) -> int:
+    """Run the main job on a fresh demo emulator; return the exit code."""
+    from .emulator import DEMO_PASSWORD, DEMO_USERNAME, Emulator, EmulatorConfig
+
+    stream = out or sys.stdout
+    async with Emulator(
+        seed="demo", config=EmulatorConfig(failed_login_delay=0.0)
+    ) as emu:
+        stream.write(f"Emulator running at {emu.base_url}\n")
+        async with Client(
+            emu.base_url, username=DEMO_USERNAME, password=DEMO_PASSWORD
+        ) as ec:
+            stream.write(f"Logged in as {DEMO_USERNAME} (account {ec.scope_id})\n\n")
+            started = time.perf_counter()
+            summaries = await summarise_fleet(ec, concurrency=concurrency)
+            elapsed = time.perf_counter() - started
+        stream.write("Logged out.\n\n")
+        print_summary(summaries, elapsed, stream)
+    stream.write("Emulator stopped.\n")
+    return 0

@@ -1,0 +1,331 @@
+"""The exception tree of ec-client, and the mapping from HTTP failures onto it.
+
+::
+
+    ECError
+    ├── ConfigurationError (ValueError)      bad arguments to ec-client itself
+    ├── ClientClosed (RuntimeError)          the client was closed, or forked
+    ├── NotAuthenticated                     logged out, or no way to log in
+    ├── SessionExpired                       the session ended and could not be renewed
+    ├── TokenVerificationError               a token failed signature verification
+    ├── TransportError (ConnectionError)     the request did not complete
+    ├── RequestTimeout (TimeoutError)        a deadline passed
+    ├── DecodeError (ValueError)             a body is not what the API promises
+    ├── PagingError                          a list did not end as it should
+    └── APIError                             the server answered with an error status
+        ├── BadRequest (ValueError)          400
+        ├── AuthenticationError              401
+        ├── PermissionDenied                 403
+        ├── NotFound (LookupError)           404
+        ├── Conflict                         409, and the server's 500s for conflicts
+        │   ├── DuplicateName
+        │   ├── OptimisticLockError
+        │   └── DeviceNotConnected
+        ├── RateLimited                      429
+        └── ServerError                      other 5xx
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequest",
+    "ClientClosed",
+    "ConfigurationError",
+    "Conflict",
+    "DecodeError",
+    "DeviceNotConnected",
+    "DuplicateName",
+    "ECError",
+    "NotAuthenticated",
+    "NotFound",
+    "OptimisticLockError",
+    "PagingError",
+    "PermissionDenied",
+    "RateLimited",
+    "RequestTimeout",
+    "ServerError",
+    "SessionExpired",
+    "TokenVerificationError",
+    "TransportError",
+    "error_from_response",
+]
+
+
+class ECError(Exception):
+    """The root of every error ec-client raises."""
+
+
+class ConfigurationError(ECError, ValueError):
+    """ec-client was given arguments it cannot work with."""
+
+
+class ClientClosed(ECError, RuntimeError):
+    """The client was closed (or, for ``ec_sync``, inherited across a fork)."""
+
+
+class NotAuthenticated(ECError):
+    """No session: the client was logged out, or has no credentials to log in."""
+
+
+class SessionExpired(ECError):
+    """The session could not be refreshed and the client cannot log in again."""
+
+
+class TokenVerificationError(ECError):
+    """An access token failed verification against the key the caller supplied."""
+
+
+class TransportError(ECError, ConnectionError):
+    """The request did not complete: connection refused, reset or closed early."""
+
+
+class RequestTimeout(ECError, TimeoutError):
+    """A connect, read or overall deadline passed before the server answered."""
+
+
+class DecodeError(ECError, ValueError):
+    """A response body is not what the API promises.
+
+    ``problems`` lists every reason found, each naming the field path that
+    failed, so that one error shows the whole mismatch.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        self.problems = problems
+        details = "".join(f"\n  - {problem}" for problem in problems)
+        super().__init__(message + details)
+
+
+class PagingError(ECError):
+    """A paged listing did not end within its page limit, or went backwards."""
+
+
+class APIError(ECError):
+    """The server answered with an error status.
+
+    Carries the request's method and path (never a token), the status, and the
+    server's ``kapuaErrorCode`` and message when it sent them. ``body`` holds the
+    decoded error document, or ``None`` when the body was empty or not JSON.
+    """
+
+    hint = ""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        error_code: str | None,
+        server_message: str | None,
+        body: Mapping[str, Any] | None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error_code = error_code
+        self.server_message = server_message
+        self.body = body
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        code = f" {self.error_code}" if self.error_code else ""
+        text = f": {self.server_message}" if self.server_message else ""
+        hint = f" ({self.hint})" if self.hint else ""
+
+        return f"{self.method} {self.path} failed with {self.status}{code}{text}{hint}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only __init__ needs help to survive pickling (multiprocessing).
+        state = self.__dict__.copy()
+        return (_rebuild_api_error, (type(self), state))
+
+
+def _rebuild_api_error(cls: type[APIError], state: dict[str, Any]) -> APIError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._describe())
+
+    return error
+
+
+class BadRequest(APIError, ValueError):
+    """400: the server rejected an argument; ``argument_name`` says which."""
+
+    hint = "check the named argument"
+
+    @property
+    def argument_name(self) -> str | None:
+        """The name of the rejected argument, when the server said."""
+        return _body_text(self.body, "argumentName")
+
+    @property
+    def argument_value(self) -> str | None:
+        """The rejected value, when the server said."""
+        return _body_text(self.body, "argumentValue")
+
+
+class AuthenticationError(APIError):
+    """401: the credentials or the access token were refused."""
+
+    hint = "check the credentials; the server never says which part was wrong"
+
+
+class PermissionDenied(APIError):
+    """403: the user lacks a permission; ``permission`` is the one required."""
+
+    hint = "ask an administrator for the permission named, in this account"
+
+    @property
+    def permission(self) -> Mapping[str, Any] | None:
+        """The permission the server required, as it sent it."""
+        if self.body is None:
+            return None
+        permission = self.body.get("permission")
+        return permission if isinstance(permission, Mapping) else None
+
+
+class NotFound(APIError, LookupError):
+    """404: no such entity in this scope."""
+
+    hint = "check the id and the scope it was looked up in"
+
+    @property
+    def entity_type(self) -> str | None:
+        """The kind of entity that was missing, as the server named it."""
+        return _body_text(self.body, "entityType")
+
+    @property
+    def entity_id(self) -> str | None:
+        """The id or name that was looked up."""
+        return _body_text(self.body, "entityId")
+
+
+class Conflict(APIError):
+    """The request conflicts with the server's current state."""
+
+
+class DuplicateName(Conflict):
+    """An entity with the same name already exists (Kapua answers 500 or 409)."""
+
+    hint = "choose another name, or fetch the existing entity"
+
+
+class OptimisticLockError(Conflict):
+    """The entity changed since it was read (Kapua answers 500).
+
+    Read it again, apply the change to the fresh copy, and update that.
+    """
+
+    hint = "read the entity again and reapply the change"
+
+
+class DeviceNotConnected(Conflict):
+    """The device is not connected, so it cannot be managed now."""
+
+    hint = "wait for the device to connect, then try again"
+
+
+class RateLimited(APIError):
+    """429: too many requests."""
+
+    hint = "slow down; ec-client retries these for safe operations"
+
+
+class ServerError(APIError):
+    """A 5xx the server gave no more specific meaning."""
+
+    hint = "the server failed; safe operations were retried"
+
+
+_BY_CODE: Mapping[str, type[APIError]] = {
+    "DUPLICATE_NAME": DuplicateName,
+    "ENTITY_UNIQUENESS": DuplicateName,
+    "OPTIMISTIC_LOCKING": OptimisticLockError,
+    "DEVICE_NOT_CONNECTED": DeviceNotConnected,
+    "SUBJECT_UNAUTHORIZED": PermissionDenied,
+    "ENTITY_NOT_FOUND": NotFound,
+}
+
+_BY_TYPE: Mapping[str, type[APIError]] = {
+    "deviceNotConnectedExceptionInfo": DeviceNotConnected,
+    "subjectUnauthorizedExceptionInfo": PermissionDenied,
+    "entityNotFoundExceptionInfo": NotFound,
+    "entityUniquenessExceptionInfo": DuplicateName,
+}
+
+_BY_STATUS: Mapping[int, type[APIError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+}
+
+
+def error_from_response(
+    *, method: str, path: str, status: int, content_type: str, body: bytes
+) -> APIError:
+    """Build the typed error for an error response; pure, so tests need no socket."""
+    document = _parse_error_document(content_type, body)
+    error_code = _body_text(document, "kapuaErrorCode")
+    error_class = _classify(status, error_code, _body_text(document, "type"))
+
+    return error_class(
+        method=method,
+        path=path,
+        status=status,
+        error_code=error_code,
+        server_message=_server_message(document, content_type, body),
+        body=document,
+    )
+
+
+def _classify(
+    status: int, error_code: str | None, type_name: str | None
+) -> type[APIError]:
+    by_code = _BY_CODE.get(error_code or "")
+    by_type = _BY_TYPE.get(type_name or "")
+    by_status = _BY_STATUS.get(status)
+    if by_code or by_type or by_status:
+        return by_code or by_type or by_status or APIError
+    if status >= 500:
+        return ServerError
+    if 400 <= status < 500:
+        return BadRequest if status == 422 else APIError
+    return APIError
+
+
+def _parse_error_document(content_type: str, body: bytes) -> Mapping[str, Any] | None:
+    if not body or "json" not in content_type:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return document if isinstance(document, Mapping) else None
+
+
+def _server_message(
+    document: Mapping[str, Any] | None, content_type: str, body: bytes
+) -> str | None:
+    if document is not None:
+        return _body_text(document, "message")
+    if content_type.startswith("text/plain") and body:
+        return body.decode("utf-8", "replace").strip()[:500] or None
+    # Empty 401s and Jetty's HTML error pages carry nothing worth repeating.
+    return None
+
+
+def _body_text(body: Mapping[str, Any] | None, key: str) -> str | None:
+    if body is None:
+        return None
+    value = body.get(key)
+    return None if value is None else str(value)

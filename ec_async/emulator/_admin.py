@@ -1,0 +1,337 @@
+"""A small synchronous API over an emulator's data, for tests and seeding.
+
+It writes to the store directly, bypassing HTTP and permission checks, so a
+test can build exactly the accounts, users and devices it needs. Ids go in and
+come out in compact form, as the REST API shows them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from ec_async._ids import decode_compact_id, encode_compact_id
+from ec_async.emulator._context import EmulatorContext
+from ec_async.emulator._hashing import new_api_key
+from ec_async.emulator._permissions import Grant, Permission
+from ec_async.emulator._records.access import (
+    add_access_permissions,
+    add_access_role,
+    add_role,
+    create_access_info,
+    find_access_info,
+)
+from ec_async.emulator._records.accounts import (
+    account_row,
+    find_account,
+    find_account_by_name,
+    insert_accounts,
+)
+from ec_async.emulator._records.devices import (
+    connection_row,
+    device_row,
+    insert_connections,
+    insert_devices,
+)
+from ec_async.emulator._records.users import (
+    credential_row,
+    find_user,
+    find_user_by_name,
+    insert_credentials,
+    insert_users,
+    user_row,
+)
+from ec_async.emulator._resources.device_connections import CONNECTION_STATUSES
+from ec_async.emulator._store import new_id
+
+__all__ = ["EmulatorAdmin"]
+
+
+def _grant(permission: Permission) -> Grant:
+    def decode(value: str | None) -> int | None:
+        return None if value is None else decode_compact_id(value)
+
+    return Grant(
+        domain=permission.domain,
+        action=permission.action,
+        target_scope_id=decode(permission.target_scope_id),
+        group_id=decode(permission.group_id),
+        forwardable=permission.forwardable,
+    )
+
+
+def _epoch_ms(moment: datetime.datetime | None) -> int | None:
+    return None if moment is None else round(moment.timestamp() * 1000)
+
+
+class EmulatorAdmin:
+    """Synchronous helpers that act on an emulator's store directly.
+
+    Safe to call from any thread, including while the emulator serves requests.
+    """
+
+    def __init__(self, context: EmulatorContext) -> None:
+        self._context = context
+
+    def _now(self) -> int:
+        return self._context.clock.now_ms()
+
+    def _existing_account(self, db: sqlite3.Connection, account_id: str) -> sqlite3.Row:
+        account = find_account(db, decode_compact_id(account_id))
+        if account is None:
+            msg = f"no account {account_id}"
+            raise LookupError(msg)
+
+        return account
+
+    def _existing_user(self, db: sqlite3.Connection, user_id: str) -> sqlite3.Row:
+        user = find_user(db, decode_compact_id(user_id))
+        if user is None:
+            msg = f"no user {user_id}"
+            raise LookupError(msg)
+
+        return user
+
+    def account_id(self, name: str) -> str:
+        """Return the compact id of the account called ``name``."""
+        with self._context.store.transaction() as db:
+            account = find_account_by_name(db, name)
+        if account is None:
+            msg = f"no account named {name!r}"
+            raise LookupError(msg)
+
+        return encode_compact_id(account["id"])
+
+    def user_id(self, name: str) -> str:
+        """Return the compact id of the user called ``name``."""
+        with self._context.store.transaction() as db:
+            user = find_user_by_name(db, name)
+        if user is None:
+            msg = f"no user named {name!r}"
+            raise LookupError(msg)
+
+        return encode_compact_id(user["id"])
+
+    def create_account(
+        self,
+        parent_id: str,
+        name: str,
+        *,
+        expiration_date: datetime.datetime | None = None,
+        organization_name: str | None = None,
+        organization_email: str | None = None,
+    ) -> str:
+        """Create a child account of ``parent_id`` and return its compact id."""
+        with self._context.store.transaction() as db:
+            parent = self._existing_account(db, parent_id)
+            if find_account_by_name(db, name) is not None:
+                msg = f"an account named {name!r} already exists"
+                raise ValueError(msg)
+            row = account_row(
+                account_id=new_id(db, "accounts"),
+                parent=parent,
+                name=name,
+                now=self._now(),
+                created_by=1,
+                expiration_date=_epoch_ms(expiration_date),
+                organization_name=organization_name or name,
+                organization_email=organization_email or f"admin@{name}.example.com",
+            )
+            insert_accounts(db, [row])
+
+        return encode_compact_id(row["id"])
+
+    def create_user(
+        self,
+        scope_id: str,
+        name: str,
+        password: str | None = None,
+        permissions: Sequence[Permission] = (),
+    ) -> str:
+        """Create a user (with a password, if given) holding ``permissions``."""
+        now = self._now()
+        with self._context.store.transaction() as db:
+            account = self._existing_account(db, scope_id)
+            if find_user_by_name(db, name) is not None:
+                msg = f"a user named {name!r} already exists"
+                raise ValueError(msg)
+            user = user_row(
+                user_id=new_id(db, "users"),
+                scope_id=account["id"],
+                name=name,
+                now=now,
+                created_by=1,
+            )
+            insert_users(db, [user])
+            if password is not None:
+                credential = credential_row(
+                    credential_id=new_id(db, "credentials"),
+                    user=user,
+                    now=now,
+                    password=password,
+                )
+                insert_credentials(db, [credential])
+            create_access_info(
+                db, access_info_id=new_id(db, "access_infos"), user=user, now=now
+            )
+        self.grant(encode_compact_id(user["id"]), permissions)
+
+        return encode_compact_id(user["id"])
+
+    def grant(self, user_id: str, permissions: Sequence[Permission]) -> None:
+        """Add direct permissions to a user's access info."""
+        with self._context.store.transaction() as db:
+            user = self._existing_user(db, user_id)
+            access_info = find_access_info(db, user["id"])
+            if access_info is None:
+                msg = f"user {user_id} has no access info"
+                raise LookupError(msg)
+            add_access_permissions(
+                db,
+                ids=[new_id(db, "access_permissions") for _ in permissions],
+                access_info=access_info,
+                grants=[_grant(permission) for permission in permissions],
+                now=self._now(),
+            )
+
+    def create_role(
+        self, scope_id: str, name: str, permissions: Sequence[Permission]
+    ) -> str:
+        """Create a role holding ``permissions`` and return its compact id."""
+        with self._context.store.transaction() as db:
+            account = self._existing_account(db, scope_id)
+            role_id = new_id(db, "roles")
+            add_role(
+                db,
+                role_id=role_id,
+                scope_id=account["id"],
+                name=name,
+                permission_ids=[new_id(db, "role_permissions") for _ in permissions],
+                grants=[_grant(permission) for permission in permissions],
+                now=self._now(),
+            )
+
+        return encode_compact_id(role_id)
+
+    def assign_role(self, user_id: str, role_id: str) -> None:
+        """Give a user a role."""
+        with self._context.store.transaction() as db:
+            user = self._existing_user(db, user_id)
+            access_info = find_access_info(db, user["id"])
+            if access_info is None:
+                msg = f"user {user_id} has no access info"
+                raise LookupError(msg)
+            add_access_role(
+                db,
+                access_role_id=new_id(db, "access_roles"),
+                access_info=access_info,
+                role_id=decode_compact_id(role_id),
+                now=self._now(),
+            )
+
+    def create_api_key(self, user_id: str) -> str:
+        """Give a user a new API key and return it; only its hash is stored."""
+        api_key = new_api_key()
+        with self._context.store.transaction() as db:
+            user = self._existing_user(db, user_id)
+            credential = credential_row(
+                credential_id=new_id(db, "credentials"),
+                user=user,
+                now=self._now(),
+                api_key=api_key,
+            )
+            insert_credentials(db, [credential])
+
+        return api_key
+
+    def create_device(
+        self,
+        scope_id: str,
+        client_id: str,
+        connected: bool | None = True,
+        **fields: Any,
+    ) -> str:
+        """Create a device and return its compact id.
+
+        ``connected`` True or False gives it a CONNECTED or DISCONNECTED
+        connection, ``None`` none at all; ``fields`` are device columns in
+        snake case (``display_name``, ``model_id``, ``firmware_version``, ...),
+        with ``tag_ids`` and ``extended_properties`` given as lists.
+        """
+        fields = {
+            name: json.dumps(value) if isinstance(value, list | tuple) else value
+            for name, value in fields.items()
+        }
+        now = self._now()
+        with self._context.store.transaction() as db:
+            account = self._existing_account(db, scope_id)
+            taken = db.execute(
+                "SELECT 1 FROM devices WHERE scope_id = ? AND client_id = ?",
+                (account["id"], client_id),
+            ).fetchone()
+            if taken is not None:
+                msg = f"client id {client_id!r} already exists in {scope_id}"
+                raise ValueError(msg)
+            if connected is not None:
+                connection = connection_row(
+                    connection_id=new_id(db, "device_connections"),
+                    scope_id=account["id"],
+                    client_id=client_id,
+                    status="CONNECTED" if connected else "DISCONNECTED",
+                    now=now,
+                    user_id=None,
+                )
+                insert_connections(db, [connection])
+                fields = {"connection_id": connection["id"], **fields}
+            device = device_row(
+                device_id=new_id(db, "devices"),
+                scope_id=account["id"],
+                client_id=client_id,
+                now=now,
+                created_by=1,
+                **fields,
+            )
+            insert_devices(db, [device])
+
+        return encode_compact_id(device["id"])
+
+    def set_connection(self, device_id: str, status: str) -> None:
+        """Set a device's connection status, creating its connection if needed."""
+        if status not in CONNECTION_STATUSES:
+            msg = f"unknown connection status {status!r}"
+            raise ValueError(msg)
+        now = self._now()
+        with self._context.store.transaction() as db:
+            device = db.execute(
+                "SELECT * FROM devices WHERE id = ?", (decode_compact_id(device_id),)
+            ).fetchone()
+            if device is None:
+                msg = f"no device {device_id}"
+                raise LookupError(msg)
+            if device["connection_id"] is not None:
+                db.execute(
+                    "UPDATE device_connections SET status = ?, modified_on = ?,"
+                    " optlock = optlock + 1 WHERE id = ?",
+                    (status, now, device["connection_id"]),
+                )
+                return
+            connection = connection_row(
+                connection_id=new_id(db, "device_connections"),
+                scope_id=device["scope_id"],
+                client_id=device["client_id"],
+                status=status,
+                now=now,
+                user_id=None,
+            )
+            insert_connections(db, [connection])
+            db.execute(
+                "UPDATE devices SET connection_id = ? WHERE id = ?",
+                (connection["id"], device["id"]),
+            )
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock forward, e.g. past a token's expiry."""
+        self._context.clock.advance(seconds)

@@ -1,0 +1,26 @@
+"""Settings of one emulator instance: token lifetimes, login policy, clock."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["EmulatorConfig"]
+
+
+@attrs.frozen
+class EmulatorConfig:
+    """How an emulator behaves; the defaults are the Kapua server's defaults.
+
+    Durations are in seconds. ``failed_login_delay`` is the upper bound of the
+    random pause before a failed login is answered (Kapua waits 0 to 1 s), and
+    ``clock_offset`` is added to the emulator's notion of now, to simulate a
+    server whose clock differs from the client's.
+    """
+
+    access_token_ttl: float = 1800.0
+    refresh_token_ttl: float = 18000.0
+    failed_login_delay: float = 1.0
+    lockout_max_failures: int = 3
+    lockout_reset_after: float = 3600.0
+    lockout_duration: float = 10800.0
+    clock_offset: float = 0.0

@@ -1,0 +1,254 @@
+"""Failures the emulator answers with the real server's status and body.
+
+Kapua has three shapes: a JSON ``exceptionInfo`` family from its exception
+mappers, a bare status from Jersey, and Jetty's error page when the token
+filter rejects a request before it reaches the application.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from ec_async.emulator._wire import compact, empty_response, json_response
+
+__all__ = [
+    "ApiError",
+    "EmptyError",
+    "KapuaError",
+    "TokenRejected",
+    "duplicate_name",
+    "entity_not_found",
+    "illegal_argument",
+    "illegal_null_argument",
+    "internal_error",
+    "optimistic_locking",
+    "refresh_error",
+]
+
+# Jersey's servlet as named in Kapua's web.xml; Jetty names it on error pages.
+_SERVLET_NAME = "Jersey Web Application"
+_JETTY_VERSION = "9.4.53.v20231009"
+
+
+class ApiError(Exception):
+    """A failure the emulator turns into one fixed HTTP response."""
+
+    status: int
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return the response the real server sends for this failure."""
+        raise NotImplementedError
+
+
+class EmptyError(ApiError):
+    """A status without an entity: failed logins, bad bodies, unknown routes."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return the bare status."""
+        return empty_response(self.status)
+
+
+class KapuaError(ApiError):
+    """An ``exceptionInfo`` (or subtype) body from a Kapua exception mapper."""
+
+    def __init__(
+        self,
+        status: int,
+        kapua_error_code: str,
+        message: str,
+        *,
+        type_name: str = "exceptionInfo",
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {
+            "type": type_name,
+            "httpErrorCode": status,
+            "message": message,
+            "kapuaErrorCode": kapua_error_code,
+            **{
+                key: value for key, value in (fields or {}).items() if value is not None
+            },
+        }
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return the JSON error body."""
+        return json_response(self.body, self.status)
+
+
+class TokenRejected(ApiError):
+    """A 401 from the token filter, rendered as Jetty's error page."""
+
+    status = 401
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return Jetty's page in the first form the request's Accept allows."""
+        return jetty_error_page(request, self.status, self.message)
+
+
+def entity_not_found(entity_type: str, entity_id: int) -> KapuaError:
+    """Return the 404 for an unknown entity; the message carries the decimal id."""
+    return KapuaError(
+        404,
+        "ENTITY_NOT_FOUND",
+        f"The entity of type {entity_type} with id/name {entity_id} was not found.",
+        type_name="entityNotFoundExceptionInfo",
+        fields={"entityType": entity_type, "entityId": compact(entity_id)},
+    )
+
+
+def illegal_argument(name: str, value: str | None) -> KapuaError:
+    """Return the 400 for an argument with an illegal value."""
+    shown = "null" if value is None else value  # Java's rendering of a null
+
+    return KapuaError(
+        400,
+        "ILLEGAL_ARGUMENT",
+        f"An illegal value was provided for the argument {name}: {shown}.",
+        type_name="illegalArgumentExceptionInfo",
+        fields={"argumentName": name, "argumentValue": value},
+    )
+
+
+def illegal_null_argument(name: str) -> KapuaError:
+    """Return the 400 for a required argument that is missing or empty."""
+    return KapuaError(
+        400,
+        "ILLEGAL_NULL_ARGUMENT",
+        f"An illegal null value was provided for the argument {name}.",
+        type_name="illegalNullArgumentExceptionInfo",
+        fields={"argumentName": name},
+    )
+
+
+def duplicate_name(name: str) -> KapuaError:
+    """Return Kapua's duplicate-name error, which its mapper sends as a 500."""
+    return KapuaError(
+        500, "DUPLICATE_NAME", f"An entity with the same name {name} already exists."
+    )
+
+
+def optimistic_locking() -> KapuaError:
+    """Return the 500 for an update whose ``optlock`` is stale."""
+    return KapuaError(
+        500,
+        "OPTIMISTIC_LOCKING",
+        "The entity is out of state as it has been modified or deleted by another"
+        " transaction.",
+    )
+
+
+def refresh_error(detail: str) -> KapuaError:
+    """Return the 401 for a failed refresh; ``detail`` may be empty, as in Kapua."""
+    return KapuaError(
+        401, "REFRESH_ERROR", f"Error while refreshing the AccessToken. {detail}"
+    )
+
+
+def internal_error(detail: str) -> KapuaError:
+    """Return a 500 for a failure Kapua reports as an internal error."""
+    return KapuaError(500, "INTERNAL_ERROR", f"An internal error occurred: {detail}.")
+
+
+def _accepted_types(request: web.Request) -> list[str]:
+    """Return the Accept media types, best quality first, as Jetty orders them."""
+    header = request.headers.get("Accept")
+    if header is None:
+        return ["*/*"]
+
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        media_type, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            key, _, value = parameter.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_type and quality > 0:
+            weighted.append((-quality, position, media_type.lower()))
+
+    return [media_type for _, _, media_type in sorted(weighted)]
+
+
+def _html_page(uri: str, status: int, message: str) -> str:
+    text = html.escape(message)
+    return (
+        "<html>\n<head>\n"
+        '<meta http-equiv="Content-Type" content="text/html;charset=ISO-8859-1"/>\n'
+        f"<title>Error {status} {text}</title>\n"
+        "</head>\n"
+        f"<body><h2>HTTP ERROR {status} {text}</h2>\n"
+        "<table>\n"
+        f"<tr><th>URI:</th><td>{html.escape(uri)}</td></tr>\n"
+        f"<tr><th>STATUS:</th><td>{status}</td></tr>\n"
+        f"<tr><th>MESSAGE:</th><td>{text}</td></tr>\n"
+        f"<tr><th>SERVLET:</th><td>{_SERVLET_NAME}</td></tr>\n"
+        "</table>\n"
+        '<hr><a href="https://eclipse.org/jetty">'
+        f"Powered by Jetty:// {_JETTY_VERSION}</a><hr/>\n\n"
+        "</body>\n</html>\n"
+    )
+
+
+def _json_page(uri: str, status: int, message: str) -> str:
+    members = {"url": uri, "status": str(status), "message": message}
+    members["servlet"] = _SERVLET_NAME
+
+    return (
+        "{\n"
+        + ",\n".join(
+            f"{json.dumps(key)}:{json.dumps(value)}" for key, value in members.items()
+        )
+        + "\n}"
+    )
+
+
+def _text_page(uri: str, status: int, message: str) -> str:
+    return (
+        f"HTTP ERROR {status} {message}\n"
+        f"URI: {uri}\nSTATUS: {status}\nMESSAGE: {message}\nSERVLET: {_SERVLET_NAME}\n"
+    )
+
+
+def jetty_error_page(request: web.Request, status: int, message: str) -> web.Response:
+    """Return Jetty 9.4's error page: HTML, JSON or text by the Accept header.
+
+    Jetty sends no body at all when the client accepts none of the three.
+    """
+    uri = request.rel_url.raw_path
+    for media_type in _accepted_types(request):
+        if media_type in {"text/html", "text/*", "*/*"}:
+            return web.Response(
+                status=status,
+                body=_html_page(uri, status, message).encode("iso-8859-1", "replace"),
+                content_type="text/html",
+                charset="iso-8859-1",
+            )
+        if media_type in {"application/json", "text/json"}:
+            return web.Response(
+                status=status,
+                text=_json_page(uri, status, message),
+                content_type="application/json",
+            )
+        if media_type == "text/plain":
+            return web.Response(status=status, text=_text_page(uri, status, message))
+
+    return empty_response(status)

@@ -1,0 +1,353 @@
+"""Seed data: the kapua-sys account plus tenant trees full of devices.
+
+A ``SeedSpec`` describes the data; the same spec and ``random_seed`` give the
+same accounts, users, ids and devices every time (only timestamps follow the
+clock). Rows are written with ``executemany`` in one transaction, which keeps
+a hundred thousand devices to a few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import sqlite3
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ec_async.emulator._demo_devices import DeviceFactory
+from ec_async.emulator._hashing import new_api_key
+from ec_async.emulator._permissions import Grant
+from ec_async.emulator._records.access import (
+    add_access_permissions,
+    create_access_info,
+)
+from ec_async.emulator._records.accounts import account_row, insert_accounts
+from ec_async.emulator._records.devices import (
+    connection_row,
+    device_row,
+    insert_connections,
+    insert_devices,
+)
+from ec_async.emulator._records.users import (
+    credential_row,
+    insert_credentials,
+    insert_users,
+    user_row,
+)
+from ec_async.emulator._store import Store
+
+__all__ = [
+    "DEMO_API_KEY",
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "NAMED_SEEDS",
+    "SYSTEM_PASSWORD",
+    "SYSTEM_USERNAME",
+    "SeedSpec",
+    "plan_accounts",
+    "resolve_seed",
+    "seed_store",
+]
+
+logger = logging.getLogger("ec_async.emulator")
+
+SYSTEM_USERNAME = "kapua-sys"
+SYSTEM_PASSWORD = "kapua-password"  # noqa: S105 - Kapua's well-known default
+DEMO_USERNAME = "demo-admin"
+# Meets Kapua's password rules: 12+ characters, digit, lower, upper, symbol.
+DEMO_PASSWORD = "Demo-Passw0rd!"  # noqa: S105 - published demo credential
+# Kapua's key shape: an 8-character public prefix, then 24 secret characters.
+DEMO_API_KEY = "DemoKey1" + "q7Lw2Xn9Rb4Tc6Vd8Fh3Jk5M"
+
+_REGIONS = ("north", "south", "east", "west", "central", "coast")
+_SITES = ("plant", "depot", "lab", "yard", "store", "dock")
+
+
+@attrs.frozen
+class SeedSpec:
+    """What to put in a fresh database besides kapua-sys.
+
+    Each tenant is a child of kapua-sys with an admin user ``<tenant>-admin``
+    (password ``admin_password``; the first tenant's admin also owns
+    ``DEMO_API_KEY``) and ``child_accounts`` descendant accounts spread over
+    ``depth`` levels, each level half as wide as the one above. Every tenant
+    account holds ``devices_per_account`` devices, about ``connected_ratio`` of
+    them connected; with ``operators`` each descendant account also gets an
+    ``<account>-operator`` user with a password and an API key.
+    """
+
+    tenants: tuple[str, ...] = ("demo",)
+    child_accounts: int = 12
+    depth: int = 3
+    devices_per_account: int = 250
+    connected_ratio: float = 0.7
+    operators: bool = True
+    admin_password: str = DEMO_PASSWORD
+    random_seed: int = 2024
+
+
+NAMED_SEEDS: Mapping[str, SeedSpec] = {
+    "empty": SeedSpec(tenants=(), child_accounts=0, devices_per_account=0),
+    "minimal": SeedSpec(
+        tenants=("acme", "globex"),
+        child_accounts=3,
+        depth=2,
+        devices_per_account=10,
+        operators=False,
+        random_seed=7,
+    ),
+    "demo": SeedSpec(),
+}
+
+
+def resolve_seed(seed: str | SeedSpec) -> SeedSpec:
+    """Return the spec for a seed name, or the spec itself."""
+    if isinstance(seed, SeedSpec):
+        return seed
+    try:
+        return NAMED_SEEDS[seed]
+    except KeyError:
+        msg = f"unknown seed {seed!r}; use one of {sorted(NAMED_SEEDS)} or a SeedSpec"
+        raise ValueError(msg) from None
+
+
+def _level_sizes(total: int, depth: int) -> list[int]:
+    sizes = []
+    remaining = total
+    for level in range(1, max(depth, 1) + 1):
+        size = remaining if level == depth else math.ceil(remaining / 2)
+        sizes.append(size)
+        remaining -= size
+
+    return [size for size in sizes if size]
+
+
+def _child_name(parent: str, index: int, level: int) -> str:
+    words = _REGIONS if level == 1 else _SITES
+    word = words[index] if index < len(words) else f"{words[0][:4]}{index + 1:02d}"
+
+    return f"{parent}-{word}"
+
+
+def plan_accounts(
+    tenant: str, child_accounts: int, depth: int
+) -> list[tuple[str, str]]:
+    """Return ``(name, parent name)`` of a tenant's descendants, parents first.
+
+    Level sizes halve going down; each level's accounts are handed out round
+    robin to the accounts of the level above, so only some have children.
+    """
+    planned: list[tuple[str, str]] = []
+    parents = [tenant]
+    for level, size in enumerate(_level_sizes(child_accounts, depth), start=1):
+        children_of: dict[str, int] = {}
+        level_names = []
+        for position in range(size):
+            parent = parents[position % len(parents)]
+            index = children_of.get(parent, 0)
+            children_of[parent] = index + 1
+            name = _child_name(parent, index, level)
+            planned.append((name, parent))
+            level_names.append(name)
+        parents = level_names
+
+    return planned
+
+
+class _Seeder:
+    """Writes one spec into an open transaction."""
+
+    def __init__(self, db: sqlite3.Connection, spec: SeedSpec, now: int) -> None:
+        self.db = db
+        self.spec = spec
+        self.now = now
+        self.rng = random.Random(spec.random_seed)
+        self.devices = DeviceFactory(self.rng)
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self._used_ids: set[int] = {0, 1}
+
+    def new_id(self) -> int:
+        while True:
+            candidate = self.rng.getrandbits(63)
+            if candidate not in self._used_ids:
+                self._used_ids.add(candidate)
+                return candidate
+
+    def add_account(
+        self, name: str, parent: str | None, account_id: int | None = None
+    ) -> None:
+        row = account_row(
+            account_id=self.new_id() if account_id is None else account_id,
+            parent=None if parent is None else self.accounts[parent],
+            name=name,
+            now=self.now,
+            created_by=1,
+            description=f"{name} account",
+            organization_name=name.replace("-", " ").title(),
+            organization_person_name=f"{name.split('-')[0].title()} Operations",
+            organization_email=f"ops@{name}.example.com",
+            organization_country="Italy",
+        )
+        insert_accounts(self.db, [row])
+        self.accounts[name] = row
+
+    def add_user(
+        self,
+        name: str,
+        account: str,
+        grants: list[Grant],
+        *,
+        user_id: int | None = None,
+        password: str | None = None,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        scope_id = self.accounts[account]["id"]
+        user = user_row(
+            user_id=self.new_id() if user_id is None else user_id,
+            scope_id=scope_id,
+            name=name,
+            now=self.now,
+            created_by=1,
+            email=f"{name}@{account}.example.com",
+        )
+        insert_users(self.db, [user])
+        credentials = []
+        if password is not None:
+            credentials.append(
+                credential_row(
+                    credential_id=self.new_id(),
+                    user=user,
+                    now=self.now,
+                    password=password,
+                )
+            )
+        if api_key is not None:
+            credentials.append(
+                credential_row(
+                    credential_id=self.new_id(),
+                    user=user,
+                    now=self.now,
+                    api_key=api_key,
+                )
+            )
+        insert_credentials(self.db, credentials)
+        access_info = create_access_info(
+            self.db, access_info_id=self.new_id(), user=user, now=self.now
+        )
+        add_access_permissions(
+            self.db,
+            ids=[self.new_id() for _ in grants],
+            access_info=access_info,
+            grants=grants,
+            now=self.now,
+        )
+
+        return user
+
+    def add_devices(self, account: str, user_id: int | None) -> None:
+        scope_id = self.accounts[account]["id"]
+        # One validated template per account, then cheap dict merges per device.
+        device_template = device_row(
+            device_id=0, scope_id=scope_id, client_id="", now=0, created_by=user_id
+        )
+        connection_template = connection_row(
+            connection_id=0,
+            scope_id=scope_id,
+            client_id="",
+            status="",
+            now=0,
+            user_id=user_id,
+        )
+        taken: set[str] = set()
+        devices, connections = [], []
+        for _ in range(self.spec.devices_per_account):
+            columns = self.devices.device_columns(taken)
+            created_on = self.devices.created_before(self.now)
+            audit = {"created_on": created_on, "modified_on": created_on}
+            status = self.devices.connection_status(self.spec.connected_ratio)
+            if status is not None:
+                connection = connection_template | audit
+                connection.update(
+                    id=self.new_id(),
+                    client_id=columns["client_id"],
+                    status=status,
+                    client_ip=self.devices.client_ip(),
+                )
+                connections.append(connection)
+                columns["connection_id"] = connection["id"]
+            devices.append(device_template | columns | audit | {"id": self.new_id()})
+        insert_connections(self.db, connections)
+        insert_devices(self.db, devices)
+
+    def seed_system(self) -> None:
+        self.add_account(SYSTEM_USERNAME, None, account_id=1)
+        self.add_user(
+            SYSTEM_USERNAME,
+            SYSTEM_USERNAME,
+            [Grant(target_scope_id=1, forwardable=True)],
+            user_id=1,
+            password=SYSTEM_PASSWORD,
+        )
+
+    def seed_tenant(self, tenant: str, api_key: str) -> None:
+        self.add_account(tenant, SYSTEM_USERNAME)
+        tenant_id = self.accounts[tenant]["id"]
+        admin = self.add_user(
+            f"{tenant}-admin",
+            tenant,
+            [Grant(target_scope_id=tenant_id, forwardable=True)],
+            password=self.spec.admin_password,
+            api_key=api_key,
+        )
+        self.add_devices(tenant, admin["id"])
+
+        for name, parent in plan_accounts(
+            tenant, self.spec.child_accounts, self.spec.depth
+        ):
+            self.add_account(name, parent)
+            device_user = admin["id"]
+            if self.spec.operators:
+                device_user = self.add_operator(name)["id"]
+            self.add_devices(name, device_user)
+
+    def add_operator(self, account: str) -> dict[str, Any]:
+        scope_id = self.accounts[account]["id"]
+        grants = [
+            Grant(domain=domain, action=action, target_scope_id=scope_id)
+            for domain, action in (
+                ("account", "read"),
+                ("device", "read"),
+                ("device", "write"),
+                ("device_connection", "read"),
+            )
+        ]
+
+        return self.add_user(
+            f"{account}-operator",
+            account,
+            grants,
+            password=self.spec.admin_password,
+            api_key=new_api_key(self.rng),
+        )
+
+    def run(self) -> None:
+        self.seed_system()
+        for position, tenant in enumerate(self.spec.tenants):
+            api_key = DEMO_API_KEY if position == 0 else new_api_key(self.rng)
+            self.seed_tenant(tenant, api_key)
+
+
+def seed_store(store: Store, spec: SeedSpec, now: int) -> None:
+    """Fill an empty store with kapua-sys and the data ``spec`` describes."""
+    started = time.perf_counter()
+    with store.transaction() as db:
+        _Seeder(db, spec, now).run()
+    logger.info(
+        "emulator seeded %d tenant(s) in %.2f s",
+        len(spec.tenants),
+        time.perf_counter() - started,
+    )

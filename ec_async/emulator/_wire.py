@@ -1,0 +1,142 @@
+"""How stored values look on the wire: compact ids, Kapua dates, entity fields."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from ec_async._ids import decode_compact_id, encode_compact_id
+
+__all__ = [
+    "Field",
+    "Kind",
+    "column_name",
+    "compact",
+    "decode_id",
+    "empty_response",
+    "format_date",
+    "json_response",
+    "row_fields",
+    "updatable_entity",
+]
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class Kind(enum.Enum):
+    """How a stored column is written on the wire."""
+
+    TEXT = "text"
+    ID = "id"
+    DATE = "date"
+    INT = "int"
+    BOOL = "bool"
+    JSON = "json"
+
+
+Field = tuple[str, Kind]
+
+
+def column_name(wire_name: str) -> str:
+    """Return the SQL column that stores a wire attribute (``clientId`` -> ``client_id``)."""
+    return _CAMEL_BOUNDARY.sub("_", wire_name).lower()
+
+
+def compact(value: int | None) -> str | None:
+    """Return the compact form of a stored id, keeping ``None``."""
+    return None if value is None else encode_compact_id(value)
+
+
+def decode_id(text: str) -> int | None:
+    """Return the id behind a compact id, or ``None`` when it cannot be decoded.
+
+    Values outside SQLite's 64-bit range decode to 0, an id nothing has, so a
+    lookup finds nothing instead of failing to bind.
+    """
+    try:
+        value = decode_compact_id(text)
+    except ValueError:
+        return None
+
+    return value if _INT64_MIN <= value <= _INT64_MAX else 0
+
+
+def format_date(epoch_ms: int | None) -> str | None:
+    """Write a stored time as Kapua does: ``yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`` in UTC."""
+    if epoch_ms is None:
+        return None
+
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.UTC)
+
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def _wire_value(value: Any, kind: Kind) -> Any:
+    if value is None:
+        return None
+    if kind is Kind.ID:
+        return encode_compact_id(value)
+    if kind is Kind.DATE:
+        return format_date(value)
+    if kind is Kind.BOOL:
+        return bool(value)
+    if kind is Kind.JSON:
+        return json.loads(value)
+
+    return value
+
+
+def row_fields(row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
+    """Return the wire attributes of ``row``, leaving out nulls as MOXy does."""
+    wire: dict[str, Any] = {}
+    for name, kind in fields:
+        value = _wire_value(row[column_name(name)], kind)
+        if value is not None:
+            wire[name] = value
+
+    return wire
+
+
+_UPDATABLE_FIELDS: tuple[Field, ...] = (
+    ("id", Kind.ID),
+    ("scopeId", Kind.ID),
+    ("createdOn", Kind.DATE),
+    ("createdBy", Kind.ID),
+    ("modifiedOn", Kind.DATE),
+    ("modifiedBy", Kind.ID),
+    ("optlock", Kind.INT),
+)
+
+
+def updatable_entity(
+    type_name: str, row: sqlite3.Row, fields: Iterable[Field]
+) -> dict[str, Any]:
+    """Return an updatable entity: the type, the common fields, then ``fields``."""
+    return {
+        "type": type_name,
+        **row_fields(row, _UPDATABLE_FIELDS),
+        **row_fields(row, fields),
+    }
+
+
+def json_response(payload: Mapping[str, Any], status: int = 200) -> web.Response:
+    """Return ``payload`` as a compact JSON response."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+    return web.Response(
+        status=status, body=body.encode("utf-8"), content_type="application/json"
+    )
+
+
+def empty_response(status: int) -> web.Response:
+    """Return a response with a status and no entity, as Jersey sends them."""
+    return web.Response(status=status)

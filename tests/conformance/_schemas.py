@@ -1,0 +1,250 @@
+"""Checking values against the spec's OpenAPI 3.0 schemas.
+
+Two checks: the schema itself (openapi-schema-validator, with the OAS 3.0
+rules for readOnly/writeOnly and formats), and a walk that reports properties
+no schema declares. The spec never sets ``additionalProperties``, so without
+the walk a misspelt field would pass unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from openapi_schema_validator import (
+    OAS30ReadValidator,
+    OAS30WriteValidator,
+    oas30_format_checker,
+)
+
+from ._patches import node
+
+__all__ = ["DISCRIMINATOR", "Direction", "SchemaChecker", "inline_refs", "resolve"]
+
+# "request" schemas are written by the client (readOnly fields must be
+# absent); "response" schemas are read by it (writeOnly fields must be absent).
+Direction = Literal["request", "response"]
+
+# MOXy writes a "type" discriminator on every object and accepts it back
+# (§2; the spec's own PUT examples send it), so it is never "undeclared".
+DISCRIMINATOR = frozenset({"type"})
+
+_COMPOSITIONS = ("allOf", "anyOf", "oneOf")
+_MESSAGE_LIMIT = 240
+
+
+# Keywords that do not take part in validation: a $ref carrying only these
+# can be replaced by its target without changing any result.
+_ANNOTATIONS = frozenset(
+    {"$ref", "description", "title", "deprecated", "externalDocs", "xml"}
+)
+# Example values are data, not schemas; their "$ref" keys are not refs.
+_DATA_KEYWORDS = frozenset({"example", "examples"})
+
+
+def inline_refs(spec: dict[str, Any]) -> None:
+    """Replace every plain ``{"$ref": ...}`` node by the node it names, in place.
+
+    jsonschema looks a $ref up on each visit, which is about half the cost of
+    checking a long list; afterwards the schema graph shares nodes instead.
+    A $ref with validating siblings stays, and still resolves as before.
+    """
+    visited: set[int] = set()
+    pending: list[Any] = [spec]
+    while pending:
+        value = pending.pop()
+        if id(value) in visited:
+            continue
+        visited.add(id(value))
+        keys = range(len(value)) if isinstance(value, list) else list(value)
+        for key in keys:
+            if key in _DATA_KEYWORDS:
+                continue
+            child = _plain_ref_target(spec, value[key])
+            value[key] = child
+            if isinstance(child, dict | list):
+                pending.append(child)
+
+
+def _plain_ref_target(spec: Mapping[str, Any], value: Any) -> Any:
+    seen: set[str] = set()
+    while isinstance(value, dict) and "$ref" in value and set(value) <= _ANNOTATIONS:
+        ref = value["$ref"]
+        if ref in seen or not ref.startswith("#/"):
+            break
+        seen.add(ref)
+        value = node(spec, ref[1:])
+
+    return value
+
+
+def resolve(spec: Mapping[str, Any], value: Any) -> Any:
+    """Follow ``$ref`` (local refs only, as in the bundled spec) to the target."""
+    seen: set[str] = set()
+    while isinstance(value, Mapping) and "$ref" in value:
+        ref = value["$ref"]
+        if ref in seen or not ref.startswith("#/"):
+            raise ValueError(f"unresolvable $ref {ref!r}")
+        seen.add(ref)
+        value = node(spec, ref[1:])
+
+    return value
+
+
+class SchemaChecker:
+    """Validates instances against schema nodes of one (corrected) spec."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        # Built on the whole document, so `#/components/...` refs inside any
+        # schema node resolve; `evolve` keeps that resolver per node.
+        self._spec = spec
+        self._roots = {
+            "request": OAS30WriteValidator(spec, format_checker=oas30_format_checker),
+            "response": OAS30ReadValidator(spec, format_checker=oas30_format_checker),
+        }
+        self._validators: dict[tuple[int, Direction], Any] = {}
+
+    def errors(
+        self,
+        schema: Mapping[str, Any],
+        instance: Any,
+        *,
+        direction: Direction,
+        location: str,
+        allowed_extras: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Return readable messages for every way ``instance`` misfits ``schema``."""
+        validator = self._validator(schema, direction)
+        messages = [
+            _describe(error, location) for error in validator.iter_errors(instance)
+        ]
+
+        undeclared = _undeclared(
+            self._spec, [schema], instance, location, allowed_extras
+        )
+        messages.extend(
+            f"{where}: property {name!r} is not declared by the spec"
+            for where, name in undeclared
+        )
+
+        return messages
+
+    def type_of(self, schema: Mapping[str, Any]) -> str | None:
+        """Return the ``type`` a (possibly composed) schema declares, if any."""
+        for level in _expand(self._spec, [schema]):
+            if isinstance(level.get("type"), str):
+                return str(level["type"])
+
+        return None
+
+    def _validator(self, schema: Mapping[str, Any], direction: Direction) -> Any:
+        # Keyed by identity: schema nodes live as long as the corrected spec.
+        key = (id(schema), direction)
+        if key not in self._validators:
+            self._validators[key] = self._roots[direction].evolve(schema=schema)
+
+        return self._validators[key]
+
+
+def _describe(error: Any, location: str) -> str:
+    """Describe a top-level error; branch errors of anyOf/oneOf follow in brackets."""
+    where = _location(location, error.absolute_path)
+    if error.validator not in ("anyOf", "oneOf"):
+        return _shorten(f"{where}: {error.message}")
+
+    # The library's own text starts with the whole instance; the branch
+    # errors (paths relative to this instance) say more in less space.
+    reasons = sorted(
+        {
+            f"{_location(where, sub.relative_path)}: {sub.message}"
+            for sub in error.context
+        }
+    )
+    detail = "; ".join(reasons[:3]) or "it matches more than one alternative"
+
+    return _shorten(f"{where}: fails {error.validator} [{detail}]")
+
+
+def _location(prefix: str, path: Sequence[Any]) -> str:
+    steps = (f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+    return prefix + "".join(steps)
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= _MESSAGE_LIMIT:
+        return message
+
+    return message[: _MESSAGE_LIMIT - 3] + "..."
+
+
+def _expand(spec: Mapping[str, Any], schemas: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """Return every schema that applies at one level, refs and compositions unfolded."""
+    levels: list[Mapping[str, Any]] = []
+    seen: set[int] = set()
+    pending = list(schemas)
+    while pending:
+        schema = resolve(spec, pending.pop())
+        if not isinstance(schema, Mapping) or id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        levels.append(schema)
+        for keyword in _COMPOSITIONS:
+            pending.extend(schema.get(keyword, ()))
+
+    return levels
+
+
+def _declared(levels: Sequence[Mapping[str, Any]]) -> frozenset[str] | None:
+    """Return the declared property names, or None when the object is free-form."""
+    names: set[str] = set()
+    constrained = False
+    for schema in levels:
+        if schema.get("additionalProperties") not in (None, False):
+            return None
+        if "properties" in schema:
+            constrained = True
+            names.update(schema["properties"])
+
+    # An object schema with no properties anywhere (e.g. jobCreator) says
+    # nothing about its fields, so nothing is reported for it.
+    return frozenset(names) if constrained else None
+
+
+def _undeclared(
+    spec: Mapping[str, Any],
+    schemas: Sequence[Any],
+    instance: Any,
+    location: str,
+    allowed: frozenset[str],
+) -> Iterator[tuple[str, str]]:
+    levels = _expand(spec, schemas)
+    if isinstance(instance, Mapping):
+        yield from _undeclared_in_object(spec, levels, instance, location, allowed)
+    elif isinstance(instance, list):
+        items = [schema["items"] for schema in levels if "items" in schema]
+        if items:
+            for index, item in enumerate(instance):
+                yield from _undeclared(
+                    spec, items, item, f"{location}[{index}]", allowed
+                )
+
+
+def _undeclared_in_object(
+    spec: Mapping[str, Any],
+    levels: Sequence[Mapping[str, Any]],
+    instance: Mapping[str, Any],
+    location: str,
+    allowed: frozenset[str],
+) -> Iterator[tuple[str, str]]:
+    declared = _declared(levels)
+    for name, value in instance.items():
+        if declared is not None and name not in declared and name not in allowed:
+            yield location, name
+        nested = [
+            schema["properties"][name]
+            for schema in levels
+            if name in schema.get("properties", {})
+        ]
+        if nested:
+            yield from _undeclared(spec, nested, value, f"{location}.{name}", allowed)

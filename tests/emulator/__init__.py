@@ -1,0 +1,1 @@
+"""Tests of the embedded emulator, talking HTTP to it on loopback."""
