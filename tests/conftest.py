@@ -10,7 +10,11 @@ from ec_async.emulator import Emulator, EmulatorConfig
 
 from .conformance import SpecObserver
 
-pytest_plugins = ["tests.conformance.plugin", "tests.sync.facades"]
+pytest_plugins = [
+    "ec_async.testing",
+    "tests.conformance.plugin",
+    "tests.sync.facades",
+]
 
 # The real server's settings, minus the random pause after a failed login.
 FAST = EmulatorConfig(failed_login_delay=0.0)
