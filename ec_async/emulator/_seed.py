@@ -65,6 +65,9 @@ DEMO_API_KEY = "DemoKey1" + "q7Lw2Xn9Rb4Tc6Vd8Fh3Jk5M"
 
 _REGIONS = ("north", "south", "east", "west", "central", "coast")
 _SITES = ("plant", "depot", "lab", "yard", "store", "dock")
+_LINES = ("line1", "line2", "line3", "line4", "line5", "line6")
+# Account names by depth: regions, then sites, then production lines below.
+_LEVEL_WORDS = (_REGIONS, _SITES, _LINES)
 
 
 @attrs.frozen
@@ -127,7 +130,7 @@ def _level_sizes(total: int, depth: int) -> list[int]:
 
 
 def _child_name(parent: str, index: int, level: int) -> str:
-    words = _REGIONS if level == 1 else _SITES
+    words = _LEVEL_WORDS[min(level, len(_LEVEL_WORDS)) - 1]
     word = words[index] if index < len(words) else f"{words[0][:4]}{index + 1:02d}"
 
     return f"{parent}-{word}"
