@@ -437,3 +437,35 @@ async def test_non_numeric_limit_is_a_400_naming_limit(api: Api) -> None:
 
     assert reply.status == 400
     assert reply.json()["argumentName"] == "limit"
+
+
+async def test_create_without_a_body_is_kapuas_null_pointer(api: Api) -> None:
+    """No body and no Content-Type: Jersey passes null, the resource fails with a 500."""
+    token = await api.token("acme-admin")
+
+    async with api.http.post(
+        api.emulator.base_url + "/_/devices",
+        headers={"Authorization": f"Bearer {token}"},
+        skip_auto_headers=["Content-Type"],
+    ) as response:
+        body = await response.json()
+
+    assert 500 == response.status
+    assert {"type": "throwableInfo", "httpErrorCode": 500} == body
+
+
+async def test_empty_json_body_is_an_empty_400(api: Api) -> None:
+    """An empty body declared as JSON is no JSON document: Jersey's bare 400."""
+    token = await api.token("acme-admin")
+
+    async with api.http.post(
+        api.emulator.base_url + "/_/devices",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    ) as response:
+        body = await response.read()
+
+    assert (400, b"") == (response.status, body)
+
