@@ -332,6 +332,17 @@ class EmulatorAdmin:
                 (connection["id"], device["id"]),
             )
 
+    def snapshot(self) -> bytes:
+        """Return an image of all the emulator's data, tokens included."""
+        return self._context.store.snapshot()
+
+    def restore(self, snapshot: bytes) -> None:
+        """Put back the data of a ``snapshot``, undoing every change made since.
+
+        Tokens issued after the snapshot stop working; those it holds work again.
+        """
+        self._context.store.restore(snapshot)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward, e.g. past a token's expiry."""
         self._context.clock.advance(seconds)

@@ -17,7 +17,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from ec_async.emulator._context import EmulatorContext
-from ec_async.emulator._errors import EmptyError, illegal_argument
+from ec_async.emulator._errors import EmptyError, illegal_argument, null_entity
 from ec_async.emulator._permissions import Grant, is_permitted, subject_unauthorized
 from ec_async.emulator._records.access import grants_of_user
 from ec_async.emulator._records.accounts import ancestor_ids
@@ -104,11 +104,14 @@ class Call:
     async def json_body(self, *, allow_empty: bool = False) -> dict[str, Any]:
         """Return the JSON object sent; Jersey answers a bare 400 if it is not one.
 
-        A non-JSON content type gets Jersey's 415 (this emulator speaks no XML).
+        A non-JSON content type gets Jersey's 415 (this emulator speaks no XML);
+        no body and no Content-Type at all is Kapua's NullPointerException.
         """
         raw = await self.request.read()
         if not raw.strip() and allow_empty:
             return {}
+        if not raw and "Content-Type" not in self.request.headers:
+            raise null_entity()
         if self.request.content_type not in {"application/json", "text/json"}:
             raise EmptyError(415)
         try:

@@ -20,12 +20,14 @@ __all__ = [
     "ApiError",
     "EmptyError",
     "KapuaError",
+    "ThrowableError",
     "TokenRejected",
     "duplicate_name",
     "entity_not_found",
     "illegal_argument",
     "illegal_null_argument",
     "internal_error",
+    "null_entity",
     "optimistic_locking",
     "refresh_error",
 ]
@@ -84,6 +86,24 @@ class KapuaError(ApiError):
     def response(self, request: web.Request) -> web.Response:
         """Return the JSON error body."""
         return json_response(self.body, self.status)
+
+
+class ThrowableError(ApiError):
+    """A 500 ``throwableInfo``: a Java exception no Kapua mapper knows (§6)."""
+
+    status = 500
+
+    def __init__(self, message: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return the body, without ``kapuaErrorCode``, as ThrowableInfo has none."""
+        body: dict[str, Any] = {"type": "throwableInfo", "httpErrorCode": self.status}
+        if self.message is not None:
+            body["message"] = self.message
+
+        return json_response(body, self.status)
 
 
 class TokenRejected(ApiError):
@@ -158,6 +178,16 @@ def refresh_error(detail: str) -> KapuaError:
     return KapuaError(
         401, "REFRESH_ERROR", f"Error while refreshing the AccessToken. {detail}"
     )
+
+
+def null_entity() -> ThrowableError:
+    """Return the 500 for a request without the body its operation reads.
+
+    Jersey hands the resource ``null`` when a request has neither a body nor a
+    Content-Type, and Kapua's resources use the entity at once (a creator's
+    ``setScopeId``): a NullPointerException, whose message is null.
+    """
+    return ThrowableError(None)
 
 
 def internal_error(detail: str) -> KapuaError:

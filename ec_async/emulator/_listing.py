@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 from multidict import MultiMapping
@@ -34,6 +34,16 @@ __all__ = [
 
 _DEFAULT_LIMIT = 50
 _SORT_ORDERS = {"ASCENDING": False, "DESCENDING": True}
+# Paging values are Java ints, in query parameters and in query bodies alike.
+_JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
+
+
+def _is_java_int(value: object) -> TypeGuard[int]:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _JAVA_INT_MIN <= value <= _JAVA_INT_MAX
+    )
 
 
 @attrs.frozen
@@ -81,9 +91,12 @@ def _int_param(params: MultiMapping[str], name: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        # Jersey cannot convert the parameter: Kapua's ParamExceptionMapper
-        # names it and, having no Kapua cause, reports a null value.
-        raise illegal_argument(name, None) from None
+        value = None
+    if value is None or not _is_java_int(value):
+        # Jersey cannot convert the parameter to an int: Kapua's
+        # ParamExceptionMapper names it and, having no Kapua cause, reports a
+        # null value.
+        raise illegal_argument(name, None)
     if value < 0:
         raise illegal_argument(name, text)
 
@@ -119,7 +132,8 @@ def _body_int(body: Mapping[str, Any], name: str) -> int | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not _is_java_int(value):
+        # MOXy cannot bind it to the query's Integer field.
         raise EmptyError(400)
     if value < 0:
         raise illegal_argument(name, str(value))
@@ -136,7 +150,10 @@ def list_query_from_body(body: Mapping[str, Any]) -> ListQuery:
     fetch = body.get("fetchAttributeName") or []
     if isinstance(fetch, str):
         fetch = [fetch]
-    ask_total_count = body.get("askTotalCount", False)
+    # A null Boolean is left unset, which Kapua reads as false.
+    ask_total_count = body.get("askTotalCount")
+    if ask_total_count is None:
+        ask_total_count = False
     if not isinstance(fetch, list) or not isinstance(ask_total_count, bool):
         raise EmptyError(400)
 

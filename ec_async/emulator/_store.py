@@ -108,6 +108,25 @@ class Store:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
             )
 
+    def snapshot(self) -> bytes:
+        """Return every table's content as an SQLite image, for ``restore``."""
+        with self._lock:
+            return self._connection.serialize()
+
+    def restore(self, snapshot: bytes) -> None:
+        """Replace the whole content by a ``snapshot`` image, in one step.
+
+        The image is copied in with SQLite's backup API, so a file database
+        is rewritten in place and the connection stays the same.
+        """
+        source = sqlite3.connect(":memory:")
+        try:
+            source.deserialize(snapshot)
+            with self._lock:
+                source.backup(self._connection)
+        finally:
+            source.close()
+
     def close(self) -> None:
         """Close the database; a file database keeps its data for the next run."""
         with self._lock:

@@ -171,9 +171,11 @@ def _check_body(
     declared = resolve(spec, operation.definition.get("requestBody"))
     body = Body.read(exchange.request_body, exchange.request_headers)
     if body.empty:
+        # An empty document is not well-formed JSON to MOXy either.
+        facts = RequestFacts(malformed_json=is_json(body.media))
         if declared and declared.get("required"):
-            return ["body: missing, but the operation requires one"], RequestFacts()
-        return [], RequestFacts()
+            return ["body: missing, but the operation requires one"], facts
+        return [], facts
     if not declared:
         return ["body: sent, but the operation takes no request body"], RequestFacts()
 
@@ -198,5 +200,6 @@ def _check_body(
         location="body",
         allowed_extras=DISCRIMINATOR,
     )
+    facts = RequestFacts(unbindable_body=not schemas.binds(schema, body.document))
 
-    return messages, RequestFacts()
+    return messages, facts

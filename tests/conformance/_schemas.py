@@ -17,9 +17,18 @@ from openapi_schema_validator import (
     oas30_format_checker,
 )
 
+from ec_async._ids import decode_compact_id
+
 from ._patches import node
 
-__all__ = ["DISCRIMINATOR", "Direction", "SchemaChecker", "inline_refs", "resolve"]
+__all__ = [
+    "DISCRIMINATOR",
+    "Direction",
+    "SchemaChecker",
+    "declared_only",
+    "inline_refs",
+    "resolve",
+]
 
 # "request" schemas are written by the client (readOnly fields must be
 # absent); "response" schemas are read by it (writeOnly fields must be absent).
@@ -129,6 +138,20 @@ class SchemaChecker:
 
         return messages
 
+    def binds(self, schema: Mapping[str, Any], instance: Any) -> bool:
+        """Return whether MOXy could unmarshal ``instance`` into ``schema``'s class.
+
+        It cannot when the document is null, when a value has another JSON
+        type than the schema declares, or when an id is not a compact id
+        (``KapuaIdAdapter`` fails on it).
+        Undeclared properties are ignored, as MOXy ignores them.
+        """
+        if instance is None:  # a null document is no object for MOXy to fill
+            return False
+        kapua_id = self._spec["components"]["schemas"].get("kapuaId")
+
+        return _binds(self._spec, [schema], instance, kapua_id)
+
     def type_of(self, schema: Mapping[str, Any]) -> str | None:
         """Return the ``type`` a (possibly composed) schema declares, if any."""
         for level in _expand(self._spec, [schema]):
@@ -195,6 +218,72 @@ def _expand(spec: Mapping[str, Any], schemas: Sequence[Any]) -> list[Mapping[str
     return levels
 
 
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+
+
+def _has_json_type(instance: Any, kind: str) -> bool:
+    if isinstance(instance, bool) and kind != "boolean":
+        return False
+
+    return isinstance(instance, _JSON_TYPES.get(kind, (object,)))
+
+
+def _fits_java_integer(value: int, levels: Sequence[Mapping[str, Any]]) -> bool:
+    """Return whether ``value`` fits the Java field: a long if int64, else an int."""
+    bits = 64 if any(level.get("format") == "int64" for level in levels) else 32
+    bound = 1 << (bits - 1)
+
+    return -bound <= value < bound
+
+
+def _is_compact_id(text: str) -> bool:
+    try:
+        decode_compact_id(text)
+    except ValueError:
+        return False
+
+    return True
+
+
+def _binds(
+    spec: Mapping[str, Any], schemas: Sequence[Any], instance: Any, kapua_id: Any
+) -> bool:
+    if instance is None:  # null leaves any field unset
+        return True
+    levels = _expand(spec, schemas)
+    kinds = {level["type"] for level in levels if isinstance(level.get("type"), str)}
+    if kinds and not any(_has_json_type(instance, kind) for kind in kinds):
+        return False
+    if kinds == {"integer"} and not _fits_java_integer(instance, levels):
+        return False
+    is_id = any(level is kapua_id for level in levels)
+    if is_id and isinstance(instance, str) and not _is_compact_id(instance):
+        return False
+
+    if isinstance(instance, Mapping):
+        for name, value in instance.items():
+            nested = [
+                schema["properties"][name]
+                for schema in levels
+                if name in schema.get("properties", {})
+            ]
+            if nested and not _binds(spec, nested, value, kapua_id):
+                return False
+    elif isinstance(instance, list):
+        items = [schema["items"] for schema in levels if "items" in schema]
+        if items:
+            return all(_binds(spec, items, item, kapua_id) for item in instance)
+
+    return True
+
+
 def _declared(levels: Sequence[Mapping[str, Any]]) -> frozenset[str] | None:
     """Return the declared property names, or None when the object is free-form."""
     names: set[str] = set()
@@ -228,6 +317,33 @@ def _undeclared(
                 yield from _undeclared(
                     spec, items, item, f"{location}[{index}]", allowed
                 )
+
+
+def declared_only(spec: Mapping[str, Any], schema: Any, instance: Any) -> Any:
+    """Return a copy of ``instance`` without the properties ``schema`` does not declare.
+
+    Free-form objects (no ``properties`` anywhere) keep everything.
+    """
+    levels = _expand(spec, [schema])
+    if isinstance(instance, Mapping):
+        declared = _declared(levels)
+        kept: dict[str, Any] = {}
+        for name, value in instance.items():
+            if declared is not None and name not in declared:
+                continue
+            nested = [
+                level["properties"][name]
+                for level in levels
+                if name in level.get("properties", {})
+            ]
+            kept[name] = declared_only(spec, {"allOf": nested}, value)
+        return kept
+    if isinstance(instance, list):
+        items = [level["items"] for level in levels if "items" in level]
+
+        return [declared_only(spec, {"allOf": items}, item) for item in instance]
+
+    return instance
 
 
 def _undeclared_in_object(

@@ -9,7 +9,8 @@ body by exception class, wherever it is thrown. So three rules apply, in order:
    its ``httpErrorCode`` must equal the HTTP status.
 2. Bodiless (or plain-text) answers that Jersey or the authorization layer give
    for any operation are accepted only when the request fact that triggers them
-   holds (``GENERIC_ANSWERS``), e.g. an empty 400 only after malformed JSON.
+   holds (``GENERIC_ANSWERS``), e.g. an empty 400 only after a body MOXy
+   cannot unmarshal.
 3. A request no operation matches gets Jersey's 404 (no template matches the
    path) or 405 (the path matches with another method), with no body; 401 may
    come first because the token filter runs before routing.
@@ -98,6 +99,7 @@ class RequestFacts:
     """What the request check learnt that can explain a generic answer."""
 
     malformed_json: bool = False
+    unbindable_body: bool = False
     undeclared_content_type: bool = False
 
 
@@ -123,6 +125,15 @@ GENERIC_ANSWERS: tuple[GenericAnswer, ...] = (
         "Jersey rejects a request body that is not well-formed JSON",
         lambda facts: facts.malformed_json,
         "§3.3",
+    ),
+    GenericAnswer(
+        400,
+        None,
+        "MOXy cannot unmarshal a body value of the wrong JSON type or an id that "
+        "is not a compact id; MOXyJsonProvider turns the UnmarshalException into "
+        "a bare 400, as for broken JSON [inferred]",
+        lambda facts: facts.unbindable_body,
+        "§3.3, §5",
     ),
     GenericAnswer(
         403,

@@ -281,6 +281,29 @@ class TestSpecValidatorRequests:
         assert "request" == violation.side
         assert violation.message.startswith("body: not well-formed JSON")
 
+    def test_value_of_wrong_type_allows_a_bare_400(
+        self, validator: SpecValidator
+    ) -> None:
+        """A number for the string displayName cannot be unmarshalled: an empty 400 is fine."""
+        exchange = _exchange(
+            "POST", "/v1/_/devices", 400, request={"clientId": "rpi", "displayName": 7}
+        )
+
+        [violation] = validator.validate(exchange)
+
+        assert "request" == violation.side
+        assert "body.displayName: 7 is not of type 'string'" == violation.message
+
+    def test_undecodable_body_id_allows_a_bare_400(
+        self, validator: SpecValidator
+    ) -> None:
+        """groupId "é1" fits kapuaId's unanchored pattern but is no compact id (§5)."""
+        exchange = _exchange(
+            "POST", "/v1/_/devices", 400, request={"clientId": "rpi", "groupId": "é1"}
+        )
+
+        assert [] == validator.validate(exchange)
+
     def test_bare_400_without_malformed_json_fails(
         self, validator: SpecValidator
     ) -> None:

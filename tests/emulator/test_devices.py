@@ -437,3 +437,87 @@ async def test_non_numeric_limit_is_a_400_naming_limit(api: Api) -> None:
 
     assert reply.status == 400
     assert reply.json()["argumentName"] == "limit"
+
+
+async def test_create_without_a_body_is_kapuas_null_pointer(api: Api) -> None:
+    """No body and no Content-Type: Jersey passes null, the resource fails with a 500."""
+    token = await api.token("acme-admin")
+
+    async with api.http.post(
+        api.emulator.base_url + "/_/devices",
+        headers={"Authorization": f"Bearer {token}"},
+        skip_auto_headers=["Content-Type"],
+    ) as response:
+        body = await response.json()
+
+    assert 500 == response.status
+    assert {"type": "throwableInfo", "httpErrorCode": 500} == body
+
+
+async def test_empty_json_body_is_an_empty_400(api: Api) -> None:
+    """An empty body declared as JSON is no JSON document: Jersey's bare 400."""
+    token = await api.token("acme-admin")
+
+    async with api.http.post(
+        api.emulator.base_url + "/_/devices",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    ) as response:
+        body = await response.read()
+
+    assert (400, b"") == (response.status, body)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("limit", "2147483648"), ("offset", "-2147483649")]
+)
+async def test_paging_beyond_a_java_int_is_a_400_naming_it(
+    api: Api, name: str, value: str
+) -> None:
+    """Jersey cannot convert a value past Java's int range: illegal argument, null value."""
+    token = await api.token("acme-admin")
+
+    reply = await api.call("GET", "/_/devices", token=token, params={name: value})
+
+    assert 400 == reply.status
+    assert (name, None) == (
+        reply.json()["argumentName"],
+        reply.json().get("argumentValue"),
+    )
+
+
+async def test_largest_java_int_limit_lists_everything(api: Api) -> None:
+    """limit=2147483647 is a valid int: every one of acme's 10 devices comes back."""
+    token = await api.token("acme-admin")
+
+    page = await _get(api, token, "/_/devices", {"limit": "2147483647"})
+
+    assert (10, False) == (page["size"], page["limitExceeded"])
+
+
+async def test_query_body_limit_beyond_a_java_int_is_an_empty_400(api: Api) -> None:
+    """MOXy cannot bind 2^31 to the query's Integer limit: Jersey's bare 400."""
+    token = await api.token("acme-admin")
+
+    reply = await api.call(
+        "POST", "/_/devices/_query", token=token, body={"limit": 2**31}
+    )
+
+    assert (400, b"") == (reply.status, reply.body)
+
+
+async def test_query_body_null_ask_total_count_is_unset(api: Api) -> None:
+    """A null askTotalCount leaves the Boolean unset: no totalCount, no error."""
+    token = await api.token("acme-admin")
+
+    reply = await api.call(
+        "POST",
+        "/_/devices/_query",
+        token=token,
+        body={"askTotalCount": None, "limit": 1},
+    )
+
+    assert 200 == reply.status
+    assert (1, None) == (reply.json()["size"], reply.json().get("totalCount"))

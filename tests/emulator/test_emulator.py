@@ -175,6 +175,28 @@ async def test_file_database_is_reused_not_reseeded(tmp_path: pathlib.Path) -> N
     assert ["kept-1"] == [item["clientId"] for item in kept.json()["items"]]
 
 
+async def test_restore_undoes_every_change_since_the_snapshot(api: Api) -> None:
+    """Restoring a snapshot brings back deleted data and drops tokens and devices made since."""
+    admin = api.emulator.admin
+    kept_token = await api.token("acme-admin")
+    snapshot = admin.snapshot()
+    await api.call("POST", "/authentication/logout", token=kept_token)
+    new_token = await api.token("acme-admin")
+    admin.create_device(admin.account_id("acme"), "made-after-snapshot")
+
+    admin.restore(snapshot)
+    devices = await api.call(
+        "GET",
+        "/_/devices",
+        token=kept_token,
+        params={"clientId": "made-after-snapshot"},
+    )
+    rejected = await api.call("GET", "/_/devices", token=new_token)
+
+    assert (200, 0) == (devices.status, devices.json()["size"])
+    assert 401 == rejected.status
+
+
 async def test_seeds_are_deterministic() -> None:
     """The same seed gives the same ids and client ids."""
     listings = []
