@@ -1,9 +1,32 @@
 """ec-client's async core: a client for the Everyware Cloud (Eclipse Kapua) REST API."""
 
-from ._accounts import Accounts
+from ._access import (
+    AccessInfo,
+    AccessInfoCreator,
+    AccessInfos,
+    AccessPermission,
+    AccessPermissions,
+    AccessRole,
+    AccessRoles,
+    Permission,
+)
+from ._accounts import (
+    AccountCreator,
+    Accounts,
+    AccountUpdateRequest,
+    CurrentAccountUpdateRequest,
+)
 from ._client import Client, Scope
 from ._credentials import ApiKey, CredentialsProvider, UsernamePassword
 from ._devices import Devices
+from ._domains import Domain, Domains
+from ._endpoints import (
+    EndpointInfo,
+    EndpointInfoCreator,
+    EndpointInfos,
+    EndpointType,
+    EndpointUsage,
+)
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -15,6 +38,8 @@ from ._errors import (
     DeviceNotConnected,
     DuplicateName,
     ECError,
+    LimitExceeded,
+    LimitReached,
     NotAuthenticated,
     NotFound,
     OptimisticLockError,
@@ -27,6 +52,7 @@ from ._errors import (
     TokenVerificationError,
     TransportError,
 )
+from ._groups_tags import Group, GroupCreator, Groups, Tag, TagCreator, Tags
 from ._http import Timeouts
 from ._models import (
     AccessToken,
@@ -41,12 +67,35 @@ from ._models import (
     Organization,
 )
 from ._pipeline import RetryPolicy
+from ._roles import Role, RoleCreator, RolePermission, RolePermissions, Roles
+from ._service_config import (
+    PropertyValue,
+    ServiceAttributeDefinition,
+    ServiceComponentConfiguration,
+    ServiceComponentDefinition,
+    ServiceConfigurations,
+    ServiceIcon,
+    ServiceOption,
+    ServiceProperties,
+    ServiceProperty,
+)
+from ._system import System, SystemInfo
 from ._tokens import TokenState
+from ._users import User, UserStatus, UserType
 
 __all__ = [
     "APIError",
+    "AccessInfo",
+    "AccessInfoCreator",
+    "AccessInfos",
+    "AccessPermission",
+    "AccessPermissions",
+    "AccessRole",
+    "AccessRoles",
     "AccessToken",
     "Account",
+    "AccountCreator",
+    "AccountUpdateRequest",
     "Accounts",
     "ApiKey",
     "AuthenticationError",
@@ -57,6 +106,7 @@ __all__ = [
     "Conflict",
     "ConnectionStatus",
     "CredentialsProvider",
+    "CurrentAccountUpdateRequest",
     "DecodeError",
     "Device",
     "DeviceConnection",
@@ -64,25 +114,60 @@ __all__ = [
     "DeviceNotConnected",
     "DeviceStatus",
     "Devices",
+    "Domain",
+    "Domains",
     "DuplicateName",
     "ECError",
+    "EndpointInfo",
+    "EndpointInfoCreator",
+    "EndpointInfos",
+    "EndpointType",
+    "EndpointUsage",
     "ExtendedProperty",
+    "Group",
+    "GroupCreator",
+    "Groups",
+    "LimitExceeded",
+    "LimitReached",
     "ListResult",
     "NotAuthenticated",
     "NotFound",
     "OptimisticLockError",
     "Organization",
     "PagingError",
+    "Permission",
     "PermissionDenied",
+    "PropertyValue",
     "RateLimited",
     "RequestTimeout",
     "RetryPolicy",
+    "Role",
+    "RoleCreator",
+    "RolePermission",
+    "RolePermissions",
+    "Roles",
     "Scope",
     "ServerError",
+    "ServiceAttributeDefinition",
+    "ServiceComponentConfiguration",
+    "ServiceComponentDefinition",
+    "ServiceConfigurations",
+    "ServiceIcon",
+    "ServiceOption",
+    "ServiceProperties",
+    "ServiceProperty",
     "SessionExpired",
+    "System",
+    "SystemInfo",
+    "Tag",
+    "TagCreator",
+    "Tags",
     "Timeouts",
     "TokenState",
     "TokenVerificationError",
     "TransportError",
+    "User",
+    "UserStatus",
+    "UserType",
     "UsernamePassword",
 ]

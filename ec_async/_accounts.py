@@ -1,22 +1,99 @@
-"""Accounts: the caller's own, and the child accounts below a scope."""
+"""Accounts: the caller's own, and the child accounts below a scope.
+
+An account is created in its parent's scope; it is read, updated and deleted
+by its own id (the older ``/{scopeId}/accounts/{accountId}`` paths are the
+same operations, their scope ignored by the server).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
-from ._models import Account, ListResult
+import attrs
+
+from ._convert import request_body
+from ._models import Account, ListResult, Organization, _extra
 from ._pipeline import Operation, query_params
 from ._resources import DEFAULT_PAGE_SIZE, Collection, operation, paging_params
 
-__all__ = ["Accounts"]
+__all__ = [
+    "AccountCreator",
+    "AccountUpdateRequest",
+    "Accounts",
+    "CurrentAccountUpdateRequest",
+]
+
+
+@attrs.frozen(kw_only=True)
+class AccountCreator:
+    """A new child account: a system-wide unique name and its organisation.
+
+    ``name`` takes letters, digits, ``_`` and ``-`` (three at least);
+    ``organization_name`` and ``organization_email`` are required. An
+    ``expiration_date`` may not be later than the parent's.
+    """
+
+    name: str
+    organization_name: str
+    organization_email: str
+    description: str | None = None
+    organization_person_name: str | None = None
+    organization_phone_number: str | None = None
+    organization_address_line_1: str | None = None
+    organization_address_line_2: str | None = None
+    organization_address_line_3: str | None = None
+    organization_city: str | None = None
+    organization_zip_post_code: str | None = None
+    organization_state_province_county: str | None = None
+    organization_country: str | None = None
+    expiration_date: dt.datetime | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class AccountUpdateRequest:
+    """What an update of a child account may change; ``optlock`` guards it."""
+
+    optlock: int | None
+    organization: Organization
+    description: str | None = None
+    expiration_date: dt.datetime | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class CurrentAccountUpdateRequest:
+    """What the caller may change of its own account; ``optlock`` guards it."""
+
+    optlock: int | None
+    organization: Organization
+    description: str | None = None
+    extra: dict[str, Any] = _extra()
+
 
 _PATH = "/{scopeId}/accounts"
+_ITEM = "/accounts/{accountId}"
+_DEPRECATED_ITEM = _PATH + "/{accountId}"
 
 LIST = Operation("accountList", "GET", _PATH, safe=True)
+CREATE = Operation("accountCreate", "POST", _PATH, safe=False)
 QUERY = Operation("accountQuery", "POST", _PATH + "/_query", safe=True)
 COUNT = Operation("accountCount", "POST", _PATH + "/_count", safe=True)
-GET = Operation("accountGet", "GET", "/accounts/{accountId}", safe=True)
+GET = Operation("accountGet", "GET", _ITEM, safe=True)
+UPDATE = Operation("accountUpdate", "PUT", _ITEM, safe=False)
+DELETE = Operation("accountDelete", "DELETE", _ITEM, safe=True)
 CURRENT = Operation("getCurrentAccount", "GET", "/account", safe=True)
+UPDATE_CURRENT = Operation("putCurrentAccount", "PUT", "/account", safe=False)
+# The same operations under the scope; the server ignores the scope segment.
+DEPRECATED_GET = Operation("deprecatedAccountGet", "GET", _DEPRECATED_ITEM, safe=True)
+DEPRECATED_UPDATE = Operation(
+    "deprecatedAccountUpdate", "PUT", _DEPRECATED_ITEM, safe=False
+)
+DEPRECATED_DELETE = Operation(
+    "deprecatedAccountDelete", "DELETE", _DEPRECATED_ITEM, safe=True
+)
 
 
 def _filters(name: str | None, match_term: str | None) -> list[tuple[str, str]]:
@@ -71,14 +148,63 @@ class Accounts(Collection[Account]):
         return self._iterate(LIST, _filters(name, match_term), page_size=page_size)
 
     @operation(GET)
+    @operation(DEPRECATED_GET)
     async def get(self, account_id: str) -> Account:
         """One account by id; the caller must be allowed to read it."""
         return await self._fetch_one(GET, {"accountId": account_id})
+
+    @operation(CREATE)
+    async def create(self, creator: AccountCreator) -> Account:
+        """Create a child account of this scope; never retried.
+
+        A name already taken raises ``DuplicateName``; a scope at its limit of
+        child accounts raises ``ServerError`` (``MAX_NUMBER_OF_ITEMS_REACHED``).
+        A new account starts with no allowance for devices, users or children
+        of its own until its service configurations are written.
+        """
+        return await self._create(CREATE, creator)
+
+    @operation(UPDATE)
+    @operation(DEPRECATED_UPDATE)
+    async def update(self, account: Account) -> Account:
+        """Update a child account from a changed copy; its ``optlock`` must match.
+
+        Only ``description``, ``organization`` and ``expiration_date`` change;
+        read the account, change a copy with ``attrs.evolve``, then update. An
+        ``OptimisticLockError`` means someone changed it in between. The
+        caller's own account is changed with ``update_current`` instead.
+        """
+        update = AccountUpdateRequest(
+            optlock=account.optlock,
+            organization=account.organization or Organization(),
+            description=account.description,
+            expiration_date=account.expiration_date,
+        )
+        return await self._put(UPDATE, {"accountId": account.id}, request_body(update))
+
+    @operation(DELETE)
+    @operation(DEPRECATED_DELETE)
+    async def delete(self, account_id: str) -> None:
+        """Delete an account that has no child accounts, and everything in it."""
+        await self._delete(DELETE, {"accountId": account_id})
 
     @operation(CURRENT)
     async def current(self) -> Account:
         """The caller's own account, whatever this collection's scope."""
         return await self._fetch_one(CURRENT, {})
+
+    @operation(UPDATE_CURRENT)
+    async def update_current(self, account: Account) -> Account:
+        """Update the caller's own account from a changed copy of ``current()``.
+
+        Only ``description`` and ``organization`` change; ``optlock`` must match.
+        """
+        update = CurrentAccountUpdateRequest(
+            optlock=account.optlock,
+            organization=account.organization or Organization(),
+            description=account.description,
+        )
+        return await self._put(UPDATE_CURRENT, {}, request_body(update))
 
     @operation(QUERY)
     async def query(

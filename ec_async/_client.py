@@ -11,15 +11,22 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+from ._access import AccessInfos
 from ._accounts import Accounts
 from ._auth import AuthCalls
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
 from ._devices import Devices
+from ._domains import Domains
+from ._endpoints import EndpointInfos
 from ._errors import ClientClosed, ConfigurationError
+from ._groups_tags import Groups, Tags
 from ._http import HttpSession, Timeouts
 from ._models import AccessToken
 from ._pipeline import Pipeline, RetryPolicy
 from ._resources import OWN_SCOPE, ScopeBinding
+from ._roles import Roles
+from ._service_config import ServiceConfigurations
+from ._system import System
 from ._tokens import TokenManager, TokenState
 
 __all__ = ["Client", "Scope"]
@@ -41,6 +48,46 @@ class _Resources:
     def devices(self) -> Devices:
         """The devices of this scope."""
         return Devices(self._binding)
+
+    @property
+    def access_infos(self) -> AccessInfos:
+        """The access infos of this scope: each user's permissions and roles."""
+        return AccessInfos(self._binding)
+
+    @property
+    def roles(self) -> Roles:
+        """The roles of this scope, and the permissions they grant."""
+        return Roles(self._binding)
+
+    @property
+    def domains(self) -> Domains:
+        """The permission domains and their actions."""
+        return Domains(self._binding)
+
+    @property
+    def groups(self) -> Groups:
+        """The access groups of this scope."""
+        return Groups(self._binding)
+
+    @property
+    def tags(self) -> Tags:
+        """The tags of this scope."""
+        return Tags(self._binding)
+
+    @property
+    def endpoint_infos(self) -> EndpointInfos:
+        """The endpoint infos this scope uses (its own or an ancestor's)."""
+        return EndpointInfos(self._binding)
+
+    @property
+    def service_configurations(self) -> ServiceConfigurations:
+        """The service configurations (and resource limits) of this scope."""
+        return ServiceConfigurations(self._binding)
+
+    @property
+    def system(self) -> System:
+        """What the server says about itself (its version), without a token."""
+        return System(self._binding)
 
 
 class Scope(_Resources):

@@ -14,6 +14,7 @@
     ├── PagingError                          a list did not end as it should
     └── APIError                             the server answered with an error status
         ├── BadRequest (ValueError)          400
+        │   └── LimitExceeded                a limit below what an account uses
         ├── AuthenticationError              401
         ├── PermissionDenied                 403
         ├── NotFound (LookupError)           404
@@ -23,6 +24,7 @@
         │   └── DeviceNotConnected
         ├── RateLimited                      429
         └── ServerError                      other 5xx
+            └── LimitReached                 a create past an account's limit
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ __all__ = [
     "DeviceNotConnected",
     "DuplicateName",
     "ECError",
+    "LimitExceeded",
+    "LimitReached",
     "NotAuthenticated",
     "NotFound",
     "OptimisticLockError",
@@ -244,9 +248,42 @@ class ServerError(APIError):
     hint = "the server failed; safe operations were retried"
 
 
+class LimitReached(ServerError):
+    """A create went past the account's service configuration limit (Kapua's 500).
+
+    Its parent account's administrator raises ``maxNumberChildEntities``.
+    """
+
+    hint = "the account's service configuration allows no more of these"
+
+
+class LimitExceeded(BadRequest):
+    """400: a service configuration would allow less than the account uses.
+
+    Or more than its parent account can give (``PARENT_LIMIT_EXCEEDED``).
+    """
+
+    hint = "the account, or its parent, already uses more than this allows"
+
+    @property
+    def service_pid(self) -> str | None:
+        """The service whose limit was exceeded."""
+        return _body_text(self.body, "servicePid")
+
+    @property
+    def limit_exceeded_by(self) -> int | None:
+        """By how many entities the limit would be exceeded."""
+        value = None if self.body is None else self.body.get("limitExceededBy")
+        return value if isinstance(value, int) else None
+
+
 _BY_CODE: Mapping[str, type[APIError]] = {
     "DUPLICATE_NAME": DuplicateName,
+    "DUPLICATE_NAME_IN_ANOTHER_ACCOUNT": DuplicateName,
     "ENTITY_UNIQUENESS": DuplicateName,
+    "MAX_NUMBER_OF_ITEMS_REACHED": LimitReached,
+    "LIMIT_EXCEEDED": LimitExceeded,
+    "PARENT_LIMIT_EXCEEDED": LimitExceeded,
     "OPTIMISTIC_LOCKING": OptimisticLockError,
     "DEVICE_NOT_CONNECTED": DeviceNotConnected,
     "SUBJECT_UNAUTHORIZED": PermissionDenied,

@@ -8,7 +8,7 @@ once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -23,6 +23,7 @@ from ._tokens import TokenManager
 __all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
 
 ModelT = TypeVar("ModelT")
+OtherT = TypeVar("OtherT")
 F = TypeVar("F", bound=Callable[..., Any])
 
 OWN_SCOPE = "_"
@@ -58,7 +59,7 @@ class ScopeBinding:
     scope_id: str = OWN_SCOPE
 
 
-def _check_id(name: str, value: object) -> str:
+def check_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         # Name the argument as the caller wrote it: device_id, not deviceId.
         argument = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
@@ -100,8 +101,14 @@ class Collection(Generic[ModelT]):
 
     _model: type[ModelT]
 
-    def __init__(self, binding: ScopeBinding) -> None:
+    def __init__(
+        self, binding: ScopeBinding, parent_ids: Mapping[str, str] | None = None
+    ) -> None:
+        # A nested collection (a role's permissions) carries its parent's ids.
         self._binding = binding
+        self._parent_ids = {
+            name: check_id(name, value) for name, value in (parent_ids or {}).items()
+        }
 
     @property
     def scope_id(self) -> str:
@@ -111,24 +118,77 @@ class Collection(Generic[ModelT]):
     async def _send(self, op: Operation, **kwargs: Any) -> Any:
         path_params = {
             "scopeId": self._binding.scope_id,
+            **self._parent_ids,
             **kwargs.pop("path_params", {}),
         }
         call = Call(op, path_params=path_params, **kwargs)
         return await self._binding.pipeline.send(call)
 
+    async def _caller_scope_id(self) -> str:
+        """The caller's own account id, logging in first if need be."""
+        await self._binding.tokens.bearer()
+        token = self._binding.tokens.token
+        if token is None:  # bearer() either logs in or raises.
+            msg = "no session after logging in"
+            raise ConfigurationError(msg)
+        return token.scope_id
+
     async def _fetch_one(
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
     ) -> ModelT:
         for name, value in path_params.items():
-            _check_id(name, value)
+            check_id(name, value)
         document = await self._send(op, path_params=path_params, **kwargs)
         return structure(document, self._model)
+
+    async def _fetch_optional(
+        self, op: Operation, path_params: dict[str, str]
+    ) -> ModelT | None:
+        """One entity, or ``None`` when the server answers without a body."""
+        for name, value in path_params.items():
+            check_id(name, value)
+        document = await self._send(op, path_params=path_params)
+        return None if document is None else structure(document, self._model)
 
     async def _fetch_page(
         self, op: Operation, query: Sequence[tuple[str, str]]
     ) -> ListResult[ModelT]:
         document = await self._send(op, query=query)
         return self._page_from(document)
+
+    async def _list(
+        self,
+        op: Operation,
+        filters: Sequence[tuple[str, str]],
+        *,
+        offset: int,
+        limit: int,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[ModelT]:
+        """One page of a GET listing: the resource's filters, then paging."""
+        paging = paging_params(
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+        return await self._fetch_page(op, [*filters, *paging])
+
+    async def _fetch_page_of(
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        query: Sequence[tuple[str, str]],
+        model: type[OtherT],
+    ) -> ListResult[OtherT]:
+        """A page of another model than the collection's (a role's users)."""
+        for name, value in path_params.items():
+            check_id(name, value)
+        document = await self._send(op, path_params=path_params, query=query)
+        return _page_from(document, model)
 
     async def _query_page(
         self,
@@ -137,19 +197,23 @@ class Collection(Generic[ModelT]):
         offset: int,
         limit: int | None,
         ask_total_count: bool,
-        fetch_attributes: Sequence[str],
+        fetch_attributes: Sequence[str] = (),
+        query: Sequence[tuple[str, str]] = (),
     ) -> ListResult[ModelT]:
+        if offset < 0:
+            msg = f"offset must not be negative, got {offset}"
+            raise ConfigurationError(msg)
         body: dict[str, Any] = {"offset": offset, "askTotalCount": ask_total_count}
         # Kapua returns every row of a _query without a limit; callers must opt in.
         if limit is not None:
             body["limit"] = limit
         if fetch_attributes:
             body["fetchAttributeName"] = list(fetch_attributes)
-        document = await self._send(op, body=body)
+        document = await self._send(op, body=body, query=query)
         return self._page_from(document)
 
-    async def _count(self, op: Operation) -> int:
-        document = await self._send(op, body={})
+    async def _count(self, op: Operation, query: Sequence[tuple[str, str]] = ()) -> int:
+        document = await self._send(op, body={}, query=query)
         count = document.get("count") if isinstance(document, dict) else None
         if not isinstance(count, int):
             msg = f"{op.method} {op.path}: expected a countResult with an integer count"
@@ -158,38 +222,34 @@ class Collection(Generic[ModelT]):
 
     async def _create(self, op: Operation, creator: Any) -> ModelT:
         # The scope comes from the path; Kapua's creators declare no scopeId.
-        document = await self._send(op, body=request_body(creator))
+        return await self._create_from(op, request_body(creator))
+
+    async def _create_from(self, op: Operation, body: dict[str, Any]) -> ModelT:
+        """Create from a body already built (one whose permissions were resolved)."""
+        document = await self._send(op, body=body)
         return structure(document, self._model)
 
     async def _update(
         self, op: Operation, path_params: dict[str, str], entity: Any
     ) -> ModelT:
+        return await self._put(op, path_params, request_body(entity))
+
+    async def _put(
+        self, op: Operation, path_params: dict[str, str], body: dict[str, Any]
+    ) -> ModelT:
+        """Replace an entity with a body already built (an account's update request)."""
         for name, value in path_params.items():
-            _check_id(name, value)
-        document = await self._send(
-            op, path_params=path_params, body=request_body(entity)
-        )
+            check_id(name, value)
+        document = await self._send(op, path_params=path_params, body=body)
         return structure(document, self._model)
 
     async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
         for name, value in path_params.items():
-            _check_id(name, value)
+            check_id(name, value)
         await self._send(op, path_params=path_params)
 
     def _page_from(self, document: Any) -> ListResult[ModelT]:
-        if not isinstance(document, dict) or not isinstance(
-            document.get("items", []), list
-        ):
-            msg = f"expected a list result for {self._model.__name__}"
-            raise DecodeError(msg)
-        items = [structure(item, self._model) for item in document.get("items", [])]
-        size = document.get("size", len(items))
-        return ListResult(
-            items=items,
-            size=size if isinstance(size, int) else len(items),
-            limit_exceeded=bool(document.get("limitExceeded", False)),
-            total_count=document.get("totalCount"),
-        )
+        return _page_from(document, self._model)
 
     async def _iterate(
         self,
@@ -197,32 +257,39 @@ class Collection(Generic[ModelT]):
         filters: Sequence[tuple[str, str]],
         *,
         page_size: int,
+        sortable: bool = True,
     ) -> AsyncIterator[ModelT]:
         """Yield every item of a listing once, page by page, sorted by id.
 
         Neither ``limitExceeded`` nor ``totalCount`` is trusted: the listing
         ends on an empty or short page. Sorting by id lets a page that shifted
         under concurrent inserts be recognised, so no id is yielded twice.
+        Listings that take no sort (domains, access infos) keep the server's
+        order, and ids already seen are skipped instead.
         """
         if page_size < 1:
             msg = f"page_size must be at least 1, got {page_size}"
             raise ConfigurationError(msg)
 
         last_id = -1
+        seen: set[int] = set()
         offset = 0
         for _ in range(MAX_PAGES):
             paging = paging_params(
                 offset=offset,
                 limit=page_size,
-                sort_by="id",
-                sort_dir="ASCENDING",
+                sort_by="id" if sortable else None,
+                sort_dir="ASCENDING" if sortable else None,
                 ask_total_count=False,
             )
             page = await self._fetch_page(op, [*filters, *paging])
             for item in page.items:
                 numeric_id = decode_compact_id(item.id)  # type: ignore[attr-defined]
-                if numeric_id > last_id:
+                if sortable and numeric_id > last_id:
                     last_id = numeric_id
+                    yield item
+                elif not sortable and numeric_id not in seen:
+                    seen.add(numeric_id)
                     yield item
             if len(page.items) < page_size:
                 return
@@ -232,3 +299,19 @@ class Collection(Generic[ModelT]):
             f"{op.method} {op.path} did not end within {MAX_PAGES} pages of {page_size}"
         )
         raise PagingError(msg)
+
+
+def _page_from(document: Any, model: type[OtherT]) -> ListResult[OtherT]:
+    if not isinstance(document, dict) or not isinstance(
+        document.get("items", []), list
+    ):
+        msg = f"expected a list result for {model.__name__}"
+        raise DecodeError(msg)
+    items = [structure(item, model) for item in document.get("items", [])]
+    size = document.get("size", len(items))
+    return ListResult(
+        items=items,
+        size=size if isinstance(size, int) else len(items),
+        limit_exceeded=bool(document.get("limitExceeded", False)),
+        total_count=document.get("totalCount"),
+    )

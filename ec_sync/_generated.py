@@ -11,20 +11,259 @@ from typing import Any, Self
 
 import ec_async
 from ec_async import (
+    AccessInfo,
+    AccessInfoCreator,
+    AccessPermission,
+    AccessRole,
     AccessToken,
     Account,
+    AccountCreator,
     CredentialsProvider,
     Device,
     DeviceCreator,
+    Domain,
+    EndpointInfo,
+    EndpointInfoCreator,
+    Group,
+    GroupCreator,
     ListResult,
+    Permission,
+    PropertyValue,
     RetryPolicy,
+    Role,
+    RoleCreator,
+    RolePermission,
+    ServiceComponentConfiguration,
+    SystemInfo,
+    Tag,
+    TagCreator,
     Timeouts,
     TokenState,
+    User,
 )
 
 from ._portal import Portal
 
-__all__ = ["Accounts", "Client", "Devices", "Scope"]
+__all__ = [
+    "AccessInfos",
+    "AccessPermissions",
+    "AccessRoles",
+    "Accounts",
+    "Client",
+    "Devices",
+    "Domains",
+    "EndpointInfos",
+    "Groups",
+    "RolePermissions",
+    "Roles",
+    "Scope",
+    "ServiceConfigurations",
+    "System",
+    "Tags",
+]
+
+
+class AccessInfos:
+    """The access infos of one scope: one per user, holding its grants.
+
+    ``permissions(access_info_id)`` and ``roles(access_info_id)`` reach what
+    one access info holds. The listing takes no sort, only paging.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.AccessInfos) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self, *, user_id: str | None = None, offset: int = 0, limit: int = 50
+    ) -> ListResult[AccessInfo]:
+        """One page of access infos, or the one of ``user_id``."""
+        return self._portal.call(
+            self._async.list, user_id=user_id, offset=offset, limit=limit
+        )
+
+    def iter(
+        self, *, user_id: str | None = None, page_size: int = 100
+    ) -> Iterator[AccessInfo]:
+        """Every access info once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter, user_id=user_id, page_size=page_size
+        )
+
+    def of_user(self, user_id: str) -> AccessInfo | None:
+        """The access info of a user, or ``None`` if it has none yet."""
+        return self._portal.call(self._async.of_user, user_id)
+
+    def get(self, access_info_id: str) -> AccessInfo:
+        """One access info by id."""
+        return self._portal.call(self._async.get, access_info_id)
+
+    def create(self, creator: AccessInfoCreator) -> AccessInfo:
+        """Give a user its access info; ``_`` targets become the caller's account."""
+        return self._portal.call(self._async.create, creator)
+
+    def delete(self, access_info_id: str) -> None:
+        """Remove an access info, and with it every permission and role it held."""
+        self._portal.call(self._async.delete, access_info_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[AccessInfo]:
+        """Access infos by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many access infos the scope has."""
+        return self._portal.call(self._async.count)
+
+    def permissions(self, access_info_id: str) -> AccessPermissions:
+        """The permissions an access info holds directly."""
+        return AccessPermissions(self._portal, self._async.permissions(access_info_id))
+
+    def roles(self, access_info_id: str) -> AccessRoles:
+        """The roles an access info holds."""
+        return AccessRoles(self._portal, self._async.roles(access_info_id))
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class AccessPermissions:
+    """The direct permissions of one access info."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.AccessPermissions) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def access_info_id(self) -> str:
+        """The access info these permissions belong to."""
+        return self._async.access_info_id
+
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[AccessPermission]:
+        """One page of the access info's permissions."""
+        return self._portal.call(
+            self._async.list,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(self, *, page_size: int = 100) -> Iterator[AccessPermission]:
+        """Every permission of the access info once, page by page."""
+        return self._portal.iterate(self._async.iter, page_size=page_size)
+
+    def get(self, access_permission_id: str) -> AccessPermission:
+        """One of the access info's permissions by id."""
+        return self._portal.call(self._async.get, access_permission_id)
+
+    def create(self, permission: Permission) -> AccessPermission:
+        """Grant a permission; granting one the caller lacks elsewhere is refused.
+
+        The same permission twice raises ``DuplicateName`` (Kapua's 409).
+        """
+        return self._portal.call(self._async.create, permission)
+
+    def delete(self, access_permission_id: str) -> None:
+        """Take a permission away; it stops working on the user's next request."""
+        self._portal.call(self._async.delete, access_permission_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[AccessPermission]:
+        """The permissions by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many permissions the access info holds directly."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class AccessRoles:
+    """The roles of one access info. The listing takes no sort, only paging."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.AccessRoles) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def access_info_id(self) -> str:
+        """The access info these roles belong to."""
+        return self._async.access_info_id
+
+    def list(
+        self, *, offset: int = 0, limit: int = 50, ask_total_count: bool = False
+    ) -> ListResult[AccessRole]:
+        """One page of the access info's roles."""
+        return self._portal.call(
+            self._async.list,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(self, *, page_size: int = 100) -> Iterator[AccessRole]:
+        """Every role of the access info once, page by page."""
+        return self._portal.iterate(self._async.iter, page_size=page_size)
+
+    def get(self, access_role_id: str) -> AccessRole:
+        """One of the access info's roles by id."""
+        return self._portal.call(self._async.get, access_role_id)
+
+    def create(self, role_id: str) -> AccessRole:
+        """Give the user a role of this scope; it takes effect on the next request."""
+        return self._portal.call(self._async.create, role_id)
+
+    def delete(self, access_role_id: str) -> None:
+        """Take a role away from the user."""
+        self._portal.call(self._async.delete, access_role_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[AccessRole]:
+        """The roles by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many roles the access info holds."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
 
 
 class Accounts:
@@ -80,9 +319,40 @@ class Accounts:
         """One account by id; the caller must be allowed to read it."""
         return self._portal.call(self._async.get, account_id)
 
+    def create(self, creator: AccountCreator) -> Account:
+        """Create a child account of this scope; never retried.
+
+        A name already taken raises ``DuplicateName``; a scope at its limit of
+        child accounts raises ``ServerError`` (``MAX_NUMBER_OF_ITEMS_REACHED``).
+        A new account starts with no allowance for devices, users or children
+        of its own until its service configurations are written.
+        """
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, account: Account) -> Account:
+        """Update a child account from a changed copy; its ``optlock`` must match.
+
+        Only ``description``, ``organization`` and ``expiration_date`` change;
+        read the account, change a copy with ``attrs.evolve``, then update. An
+        ``OptimisticLockError`` means someone changed it in between. The
+        caller's own account is changed with ``update_current`` instead.
+        """
+        return self._portal.call(self._async.update, account)
+
+    def delete(self, account_id: str) -> None:
+        """Delete an account that has no child accounts, and everything in it."""
+        self._portal.call(self._async.delete, account_id)
+
     def current(self) -> Account:
         """The caller's own account, whatever this collection's scope."""
         return self._portal.call(self._async.current)
+
+    def update_current(self, account: Account) -> Account:
+        """Update the caller's own account from a changed copy of ``current()``.
+
+        Only ``description`` and ``organization`` change; ``optlock`` must match.
+        """
+        return self._portal.call(self._async.update_current, account)
 
     def query(
         self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
@@ -204,6 +474,46 @@ class Client:
     def devices(self) -> Devices:
         """The devices of this scope."""
         return Devices(self._portal, self._async.devices)
+
+    @property
+    def access_infos(self) -> AccessInfos:
+        """The access infos of this scope: each user's permissions and roles."""
+        return AccessInfos(self._portal, self._async.access_infos)
+
+    @property
+    def roles(self) -> Roles:
+        """The roles of this scope, and the permissions they grant."""
+        return Roles(self._portal, self._async.roles)
+
+    @property
+    def domains(self) -> Domains:
+        """The permission domains and their actions."""
+        return Domains(self._portal, self._async.domains)
+
+    @property
+    def groups(self) -> Groups:
+        """The access groups of this scope."""
+        return Groups(self._portal, self._async.groups)
+
+    @property
+    def tags(self) -> Tags:
+        """The tags of this scope."""
+        return Tags(self._portal, self._async.tags)
+
+    @property
+    def endpoint_infos(self) -> EndpointInfos:
+        """The endpoint infos this scope uses (its own or an ancestor's)."""
+        return EndpointInfos(self._portal, self._async.endpoint_infos)
+
+    @property
+    def service_configurations(self) -> ServiceConfigurations:
+        """The service configurations (and resource limits) of this scope."""
+        return ServiceConfigurations(self._portal, self._async.service_configurations)
+
+    @property
+    def system(self) -> System:
+        """What the server says about itself (its version), without a token."""
+        return System(self._portal, self._async.system)
 
     def __enter__(self) -> Self:
         self._portal.enter(self._async.__aenter__)
@@ -330,6 +640,420 @@ class Devices:
         return self._async.scope_id
 
 
+class Domains:
+    """The domains the server knows; the same in every scope.
+
+    The listing takes a name filter and paging, but no sort.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Domains) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self, *, name: str | None = None, offset: int = 0, limit: int = 50
+    ) -> ListResult[Domain]:
+        """One page of domains, by name."""
+        return self._portal.call(
+            self._async.list, name=name, offset=offset, limit=limit
+        )
+
+    def iter(self, *, page_size: int = 100) -> Iterator[Domain]:
+        """Every domain once, fetched page by page."""
+        return self._portal.iterate(self._async.iter, page_size=page_size)
+
+    def get(self, domain_id: str) -> Domain:
+        """One domain by id."""
+        return self._portal.call(self._async.get, domain_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Domain]:
+        """Domains by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many domains there are."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class EndpointInfos:
+    """The endpoint infos an account uses: its own, or the nearest ancestor's.
+
+    ``endpoint_type`` picks ``resource`` (the server's default) or ``cors``.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.EndpointInfos) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        usage: str | None = None,
+        endpoint_type: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[EndpointInfo]:
+        """One page of the endpoint infos the scope uses."""
+        return self._portal.call(
+            self._async.list,
+            usage=usage,
+            endpoint_type=endpoint_type,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        usage: str | None = None,
+        endpoint_type: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[EndpointInfo]:
+        """Every endpoint info the scope uses, once, page by page."""
+        return self._portal.iterate(
+            self._async.iter,
+            usage=usage,
+            endpoint_type=endpoint_type,
+            match_term=match_term,
+            page_size=page_size,
+        )
+
+    def get(self, endpoint_info_id: str) -> EndpointInfo:
+        """One endpoint info the scope uses, its own or an ancestor's."""
+        return self._portal.call(self._async.get, endpoint_info_id)
+
+    def create(self, creator: EndpointInfoCreator) -> EndpointInfo:
+        """Add an endpoint; the same schema, dns and port twice raises ``DuplicateName``."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, endpoint_info: EndpointInfo) -> EndpointInfo:
+        """Replace an endpoint info; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, endpoint_info)
+
+    def delete(self, endpoint_info_id: str) -> None:
+        """Remove an endpoint info of this scope."""
+        self._portal.call(self._async.delete, endpoint_info_id)
+
+    def query(
+        self,
+        *,
+        endpoint_type: str | None = None,
+        offset: int = 0,
+        limit: int | None = 50,
+        ask_total_count: bool = False,
+    ) -> ListResult[EndpointInfo]:
+        """Endpoint infos by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            endpoint_type=endpoint_type,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self, *, endpoint_type: str | None = None) -> int:
+        """How many endpoint infos of a type the scope uses."""
+        return self._portal.call(self._async.count, endpoint_type=endpoint_type)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class Groups:
+    """The access groups of one scope."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Groups) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[Group]:
+        """One page of groups, by name unless ``sort_by`` says otherwise."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Group]:
+        """Every group once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter, name=name, match_term=match_term, page_size=page_size
+        )
+
+    def get(self, group_id: str) -> Group:
+        """One group by id."""
+        return self._portal.call(self._async.get, group_id)
+
+    def create(self, creator: GroupCreator) -> Group:
+        """Create a group; a name already used in the scope raises ``DuplicateName``."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, group: Group) -> Group:
+        """Replace a group; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, group)
+
+    def delete(self, group_id: str) -> None:
+        """Delete a group."""
+        self._portal.call(self._async.delete, group_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Group]:
+        """Groups by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many groups the scope has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class RolePermissions:
+    """The permissions of one role."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.RolePermissions) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def role_id(self) -> str:
+        """The role these permissions belong to."""
+        return self._async.role_id
+
+    def list(
+        self,
+        *,
+        domain: str | None = None,
+        action: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[RolePermission]:
+        """One page of the role's permissions, optionally of one domain or action."""
+        return self._portal.call(
+            self._async.list,
+            domain=domain,
+            action=action,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        domain: str | None = None,
+        action: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[RolePermission]:
+        """Every permission of the role once, page by page."""
+        return self._portal.iterate(
+            self._async.iter, domain=domain, action=action, page_size=page_size
+        )
+
+    def get(self, role_permission_id: str) -> RolePermission:
+        """One of the role's permissions by id."""
+        return self._portal.call(self._async.get, role_permission_id)
+
+    def create(self, permission: Permission) -> RolePermission:
+        """Add a permission to the role; the same one twice raises ``DuplicateName``."""
+        return self._portal.call(self._async.create, permission)
+
+    def delete(self, role_permission_id: str) -> None:
+        """Remove a permission from the role."""
+        self._portal.call(self._async.delete, role_permission_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[RolePermission]:
+        """The role's permissions by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many permissions the role grants."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class Roles:
+    """The roles of one scope; ``permissions(role_id)`` reaches what a role grants.
+
+    A change to a role's permissions applies to its holders from their next
+    request on: the server reads grants on every call.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Roles) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[Role]:
+        """One page of roles, by name unless ``sort_by`` says otherwise."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Role]:
+        """Every role once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter, name=name, match_term=match_term, page_size=page_size
+        )
+
+    def get(self, role_id: str) -> Role:
+        """One role by id."""
+        return self._portal.call(self._async.get, role_id)
+
+    def create(self, creator: RoleCreator) -> Role:
+        """Create a role with its permissions; ``_`` targets become the caller's account.
+
+        A name already used in the scope raises ``DuplicateName``.
+        """
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, role: Role) -> Role:
+        """Rename or redescribe a role; its ``optlock`` must match the server's.
+
+        Read, change a copy with ``attrs.evolve``, then update; an
+        ``OptimisticLockError`` means someone else changed it in between.
+        """
+        return self._portal.call(self._async.update, role)
+
+    def delete(self, role_id: str) -> None:
+        """Delete a role; its holders lose its permissions on their next request."""
+        self._portal.call(self._async.delete, role_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Role]:
+        """Roles by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many roles the scope has."""
+        return self._portal.call(self._async.count)
+
+    def users(
+        self,
+        role_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+    ) -> ListResult[User]:
+        """One page of the users holding the role in this scope."""
+        return self._portal.call(
+            self._async.users,
+            role_id,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+        )
+
+    def permissions(self, role_id: str) -> RolePermissions:
+        """The permissions one role grants."""
+        return RolePermissions(self._portal, self._async.permissions(role_id))
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
 class Scope:
     """A view of the client whose calls all act in one explicit account.
 
@@ -360,5 +1084,179 @@ class Scope:
         """The devices of this scope."""
         return Devices(self._portal, self._async.devices)
 
+    @property
+    def access_infos(self) -> AccessInfos:
+        """The access infos of this scope: each user's permissions and roles."""
+        return AccessInfos(self._portal, self._async.access_infos)
+
+    @property
+    def roles(self) -> Roles:
+        """The roles of this scope, and the permissions they grant."""
+        return Roles(self._portal, self._async.roles)
+
+    @property
+    def domains(self) -> Domains:
+        """The permission domains and their actions."""
+        return Domains(self._portal, self._async.domains)
+
+    @property
+    def groups(self) -> Groups:
+        """The access groups of this scope."""
+        return Groups(self._portal, self._async.groups)
+
+    @property
+    def tags(self) -> Tags:
+        """The tags of this scope."""
+        return Tags(self._portal, self._async.tags)
+
+    @property
+    def endpoint_infos(self) -> EndpointInfos:
+        """The endpoint infos this scope uses (its own or an ancestor's)."""
+        return EndpointInfos(self._portal, self._async.endpoint_infos)
+
+    @property
+    def service_configurations(self) -> ServiceConfigurations:
+        """The service configurations (and resource limits) of this scope."""
+        return ServiceConfigurations(self._portal, self._async.service_configurations)
+
+    @property
+    def system(self) -> System:
+        """What the server says about itself (its version), without a token."""
+        return System(self._portal, self._async.system)
+
     def __repr__(self) -> str:
         return repr(self._async)
+
+
+class ServiceConfigurations:
+    """The service configurations of one account.
+
+    A tenant administrator reads its own account's limits but may not raise
+    them (the server answers 500); its parent's administrator writes them.
+    Writing a limit below what the account already uses raises ``BadRequest``
+    (``LIMIT_EXCEEDED``); creating past a limit raises ``ServerError``
+    (``MAX_NUMBER_OF_ITEMS_REACHED``).
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.ServiceConfigurations) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self) -> list[ServiceComponentConfiguration]:
+        """Every configurable service's configuration in the scope, by name."""
+        return self._portal.call(self._async.list)
+
+    def get(self, component_id: str) -> ServiceComponentConfiguration | None:
+        """One service's configuration, or ``None`` if the server has none for it."""
+        return self._portal.call(self._async.get, component_id)
+
+    def update(self, component_id: str, values: Mapping[str, PropertyValue]) -> None:
+        """Replace one service's configuration with ``values`` (every required one)."""
+        self._portal.call(self._async.update, component_id, values)
+
+    def update_all(
+        self, configurations: Mapping[str, Mapping[str, PropertyValue]]
+    ) -> None:
+        """Replace several services' configurations at once, by component id."""
+        self._portal.call(self._async.update_all, configurations)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class System:
+    """What the server says about itself."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.System) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def info(self) -> SystemInfo:
+        """The server's version and build; sent without a token, as the server allows."""
+        return self._portal.call(self._async.info)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class Tags:
+    """The tags of one scope; devices list their tags in ``tag_ids``."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Tags) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[Tag]:
+        """One page of tags, by name unless ``sort_by`` says otherwise."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Tag]:
+        """Every tag once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter, name=name, match_term=match_term, page_size=page_size
+        )
+
+    def get(self, tag_id: str) -> Tag:
+        """One tag by id."""
+        return self._portal.call(self._async.get, tag_id)
+
+    def create(self, creator: TagCreator) -> Tag:
+        """Create a tag; a name already used in the scope raises ``DuplicateName``."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, tag: Tag) -> Tag:
+        """Replace a tag; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, tag)
+
+    def delete(self, tag_id: str) -> None:
+        """Delete a tag."""
+        self._portal.call(self._async.delete, tag_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Tag]:
+        """Tags by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many tags the scope has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ec_async._ids import decode_compact_id, encode_compact_id
@@ -35,6 +35,11 @@ from ec_async.emulator._records.devices import (
     device_row,
     insert_connections,
     insert_devices,
+)
+from ec_async.emulator._records.service_configs import (
+    INFINITE,
+    LIMITED_SERVICES,
+    store_config_values,
 )
 from ec_async.emulator._records.users import (
     credential_row,
@@ -123,8 +128,14 @@ class EmulatorAdmin:
         expiration_date: datetime.datetime | None = None,
         organization_name: str | None = None,
         organization_email: str | None = None,
+        unlimited: bool = True,
     ) -> str:
-        """Create a child account of ``parent_id`` and return its compact id."""
+        """Create a child account of ``parent_id`` and return its compact id.
+
+        ``unlimited`` sets its resource-limited services to infinite, as an
+        administrator would before use; without it the account keeps Kapua's
+        defaults and may create nothing, as one made through the API.
+        """
         with self._context.store.transaction() as db:
             parent = self._existing_account(db, parent_id)
             if find_account_by_name(db, name) is not None:
@@ -141,8 +152,29 @@ class EmulatorAdmin:
                 organization_email=organization_email or f"admin@{name}.example.com",
             )
             insert_accounts(db, [row])
+        if unlimited:
+            for pid in LIMITED_SERVICES:
+                self.set_service_configuration(
+                    encode_compact_id(row["id"]), pid, INFINITE
+                )
 
         return encode_compact_id(row["id"])
+
+    def set_service_configuration(
+        self, scope_id: str, pid: str, values: Mapping[str, Any]
+    ) -> None:
+        """Store a service's configuration values for an account, unchecked."""
+        with self._context.store.transaction() as db:
+            account = self._existing_account(db, scope_id)
+            store_config_values(
+                db,
+                scope_id=account["id"],
+                pid=pid,
+                values=values,
+                config_id=new_id(db, "service_configs"),
+                now=self._now(),
+                by=1,
+            )
 
     def create_user(
         self,

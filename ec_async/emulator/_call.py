@@ -17,8 +17,14 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from ec_async.emulator._context import EmulatorContext
+from ec_async.emulator._domains import ANY_ID
 from ec_async.emulator._errors import EmptyError, illegal_argument, null_entity
-from ec_async.emulator._permissions import Grant, is_permitted, subject_unauthorized
+from ec_async.emulator._permissions import (
+    Grant,
+    groups_granted,
+    is_permitted,
+    subject_unauthorized,
+)
 from ec_async.emulator._records.access import grants_of_user
 from ec_async.emulator._records.accounts import ancestor_ids
 from ec_async.emulator._wire import decode_id
@@ -123,15 +129,51 @@ class Call:
 
         return body
 
-    def require(self, domain: str, action: str, scope_id: int | None) -> None:
+    def require(
+        self,
+        domain: str,
+        action: str,
+        scope_id: int | None,
+        group_id: int | None = None,
+    ) -> None:
         """Check the caller holds ``domain:action`` on ``scope_id``; else 403."""
+        self.require_permission(
+            Grant(
+                domain=domain,
+                action=action,
+                target_scope_id=scope_id,
+                group_id=group_id,
+            )
+        )
+
+    def require_permission(self, required: Grant) -> None:
+        """Check the caller holds ``required`` (a permission it wants to grant)."""
+        with self.context.store.transaction() as db:
+            grants = grants_of_user(db, self.session.user_id)
+            ancestors = ancestor_ids(db, required.target_scope_id)
+        if not is_permitted(grants, required, ancestors):
+            self.context.counters.reject("forbidden")
+            raise subject_unauthorized(required)
+
+    def visible_groups(
+        self, domain: str, action: str, scope_id: int
+    ) -> frozenset[int] | None:
+        """Check ``domain:action`` on any group; return the groups it reaches.
+
+        ``None`` means every group (and entities in none); a set limits a
+        listing to entities of those groups, as Kapua's group query helper does.
+        """
         required = Grant(domain=domain, action=action, target_scope_id=scope_id)
         with self.context.store.transaction() as db:
             grants = grants_of_user(db, self.session.user_id)
             ancestors = ancestor_ids(db, scope_id)
-        if not is_permitted(grants, required, ancestors):
+        any_group = attrs.evolve(required, group_id=ANY_ID)
+        if not is_permitted(grants, any_group, ancestors):
+            # Reported without the group, as for the other checks.
             self.context.counters.reject("forbidden")
             raise subject_unauthorized(required)
+
+        return groups_granted(grants, required, ancestors)
 
 
 Handler = Callable[[Call], Awaitable[web.StreamResponse]]

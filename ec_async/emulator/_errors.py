@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -20,14 +20,19 @@ __all__ = [
     "ApiError",
     "EmptyError",
     "KapuaError",
+    "PlainTextError",
     "ThrowableError",
     "TokenRejected",
     "duplicate_name",
     "entity_not_found",
+    "entity_uniqueness",
+    "illegal_access",
     "illegal_argument",
     "illegal_null_argument",
     "internal_error",
+    "max_items_reached",
     "null_entity",
+    "operation_not_supported",
     "optimistic_locking",
     "refresh_error",
 ]
@@ -104,6 +109,17 @@ class ThrowableError(ApiError):
             body["message"] = self.message
 
         return json_response(body, self.status)
+class PlainTextError(ApiError):
+    """A status with a plain-text message, as KapuaIllegalAccessException's mapper sends."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def response(self, request: web.Request) -> web.Response:
+        """Return the message as text/plain."""
+        return web.Response(status=self.status, text=self.message)
 
 
 class TokenRejected(ApiError):
@@ -160,6 +176,49 @@ def duplicate_name(name: str) -> KapuaError:
     """Return Kapua's duplicate-name error, which its mapper sends as a 500."""
     return KapuaError(
         500, "DUPLICATE_NAME", f"An entity with the same name {name} already exists."
+    )
+
+
+def entity_uniqueness(
+    entity_type: str, values: Sequence[tuple[str, object]]
+) -> KapuaError:
+    """Return the 409 for an entity whose unique fields are taken already."""
+    pairs = [f"{name}={value}" for name, value in values]
+
+    return KapuaError(
+        409,
+        "ENTITY_UNIQUENESS",
+        f"Duplicate {entity_type} entry for values: [{', '.join(pairs)}]",
+        type_name="entityUniquenessExceptionInfo",
+        fields={"entityType": entity_type, "uniquesFieldValues": pairs},
+    )
+
+
+def illegal_access(operation: str) -> PlainTextError:
+    """Return the 403 for an operation nobody may do (deleting kapua-sys)."""
+    return PlainTextError(
+        403,
+        "The user does not have sufficient privileges to perform the operation:"
+        f" {operation}.",
+    )
+
+
+def max_items_reached(entity_label: str) -> KapuaError:
+    """Return the 500 for a create past the scope's service configuration limit."""
+    return KapuaError(
+        500,
+        "MAX_NUMBER_OF_ITEMS_REACHED",
+        f"Max number of {entity_label} reached. Please increase the number of"
+        f" {entity_label} allowed for this account.",
+    )
+
+
+def operation_not_supported(detail: str) -> KapuaError:
+    """Return the 422 Kapua sends for SERVICE_OPERATION_NOT_SUPPORTED."""
+    return KapuaError(
+        422,
+        "SERVICE_OPERATION_NOT_SUPPORTED",
+        f"The requested operation is not supported: {detail}",
     )
 
 

@@ -12,10 +12,17 @@ from typing import Any
 
 import attrs
 
+from ec_async.emulator._domains import ANY_ID, is_groupable
 from ec_async.emulator._errors import KapuaError
 from ec_async.emulator._wire import compact
 
-__all__ = ["Grant", "Permission", "is_permitted", "subject_unauthorized"]
+__all__ = [
+    "Grant",
+    "Permission",
+    "groups_granted",
+    "is_permitted",
+    "subject_unauthorized",
+]
 
 
 @attrs.frozen
@@ -67,6 +74,24 @@ def _part_implies(granted: object, required: object) -> bool:
     return granted is None or granted == required
 
 
+def _promoted(granted: Grant, required: Grant) -> Grant:
+    """Widen a grant the way Kapua's permission mapper does before matching.
+
+    A check for ANY scope (or ANY group) is met by a grant on any one; a grant's
+    group does not matter for a domain that is not groupable.
+    """
+    target_scope_id = granted.target_scope_id
+    if required.target_scope_id == ANY_ID:
+        target_scope_id = None
+    group_id = granted.group_id
+    if required.group_id == ANY_ID or (
+        required.domain is not None and not is_groupable(required.domain)
+    ):
+        group_id = None
+
+    return attrs.evolve(granted, target_scope_id=target_scope_id, group_id=group_id)
+
+
 def _implies(granted: Grant, required: Grant, target_scope_id: int | None) -> bool:
     return (
         _part_implies(granted.domain, required.domain)
@@ -85,7 +110,8 @@ def is_permitted(
     ``parentAccountPath`` (not the account itself): a forwardable grant on one
     of them is checked again as if it targeted the required scope.
     """
-    for grant in grants:
+    for original in grants:
+        grant = _promoted(original, required)
         if _implies(grant, required, required.target_scope_id):
             return True
         forwarded = grant.forwardable and grant.target_scope_id in target_ancestors
@@ -93,6 +119,28 @@ def is_permitted(
             return True
 
     return False
+
+
+def groups_granted(
+    grants: Iterable[Grant], required: Grant, target_ancestors: frozenset[int]
+) -> frozenset[int] | None:
+    """Return the groups whose entities a caller may see, ``None`` for all of them.
+
+    Kapua lets a listing of a groupable domain through with a grant on any
+    group, then hides the entities of the groups the caller was not granted.
+    """
+    if is_permitted(grants, attrs.evolve(required, group_id=None), target_ancestors):
+        return None
+    groups = {
+        grant.group_id
+        for grant in grants
+        if grant.group_id is not None
+        and is_permitted(
+            [grant], attrs.evolve(required, group_id=grant.group_id), target_ancestors
+        )
+    }
+
+    return frozenset(groups)
 
 
 def subject_unauthorized(required: Grant) -> KapuaError:

@@ -6,6 +6,8 @@ be written out generically (see ``_wire.row_fields``).
 
 from __future__ import annotations
 
+from ec_async.emulator._domains import domain_rows_sql
+
 __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
@@ -202,4 +204,55 @@ CREATE TABLE IF NOT EXISTS devices (
     UNIQUE (scope_id, client_id)
 );
 CREATE INDEX IF NOT EXISTS devices_by_connection ON devices (connection_id);
+
+CREATE TABLE IF NOT EXISTS domains (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER,
+    name TEXT NOT NULL UNIQUE,
+    actions TEXT NOT NULL,
+    groupable INTEGER NOT NULL,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER DEFAULT 1
+);
+{domain_rows_sql()}
+CREATE TABLE IF NOT EXISTS access_groups (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    {_AUDIT},
+    UNIQUE (scope_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    {_AUDIT},
+    UNIQUE (scope_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS endpoint_infos (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    schema TEXT NOT NULL,
+    dns TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    secure INTEGER NOT NULL DEFAULT 0,
+    usages TEXT NOT NULL DEFAULT '[]',
+    endpoint_type TEXT NOT NULL,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS endpoint_infos_by_scope
+    ON endpoint_infos (scope_id, endpoint_type);
+
+CREATE TABLE IF NOT EXISTS service_configs (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    pid TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    {_AUDIT},
+    UNIQUE (scope_id, pid)
+);
 """

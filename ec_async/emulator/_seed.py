@@ -23,6 +23,8 @@ from ec_async.emulator._hashing import new_api_key
 from ec_async.emulator._permissions import Grant
 from ec_async.emulator._records.access import (
     add_access_permissions,
+    add_access_role,
+    add_role,
     create_access_info,
 )
 from ec_async.emulator._records.accounts import account_row, insert_accounts
@@ -32,12 +34,18 @@ from ec_async.emulator._records.devices import (
     insert_connections,
     insert_devices,
 )
+from ec_async.emulator._records.service_configs import (
+    INFINITE,
+    LIMITED_SERVICES,
+    store_config_values,
+)
 from ec_async.emulator._records.users import (
     credential_row,
     insert_credentials,
     insert_users,
     user_row,
 )
+from ec_async.emulator._resources.endpoint_infos import endpoint_row, insert_endpoint
 from ec_async.emulator._store import Store
 
 __all__ = [
@@ -81,6 +89,14 @@ class SeedSpec:
     account holds ``devices_per_account`` devices, about ``connected_ratio`` of
     them connected; with ``operators`` each descendant account also gets an
     ``<account>-operator`` user with a password and an API key.
+
+    With ``sample_users`` each tenant also gets users whose permissions differ,
+    so that permission errors can be shown (all with ``admin_password``):
+    ``<tenant>-operator`` holds the role ``device-reader`` (device:read on the
+    tenant only), ``<tenant>-observer`` only account:read (no device permission),
+    and ``<tenant>-auditor`` forwardable account:read and device:read, which
+    reach every account below the tenant. Every seeded account may create
+    without limit (its resource-limited services are set to infinite).
     """
 
     tenants: tuple[str, ...] = ("demo",)
@@ -91,6 +107,7 @@ class SeedSpec:
     operators: bool = True
     admin_password: str = DEMO_PASSWORD
     random_seed: int = 2024
+    sample_users: bool = True
 
 
 NAMED_SEEDS: Mapping[str, SeedSpec] = {
@@ -288,10 +305,11 @@ class _Seeder:
 
     def seed_system(self) -> None:
         self.add_account(SYSTEM_USERNAME, None, account_id=1)
+        # Kapua's sys admin holds *:*:*:*, every scope included (a null target).
         self.add_user(
             SYSTEM_USERNAME,
             SYSTEM_USERNAME,
-            [Grant(target_scope_id=1, forwardable=True)],
+            [Grant()],
             user_id=1,
             password=SYSTEM_PASSWORD,
         )
@@ -337,11 +355,96 @@ class _Seeder:
             api_key=new_api_key(self.rng),
         )
 
+    def add_sample_users(self, tenant: str) -> None:
+        """Give a tenant users whose permissions differ, to show 403s for real."""
+        tenant_id = self.accounts[tenant]["id"]
+        operator = self.add_user(
+            f"{tenant}-operator", tenant, [], password=self.spec.admin_password
+        )
+        role_id = self.new_id()
+        add_role(
+            self.db,
+            role_id=role_id,
+            scope_id=tenant_id,
+            name="device-reader",
+            permission_ids=[self.new_id()],
+            grants=[Grant(domain="device", action="read", target_scope_id=tenant_id)],
+            now=self.now,
+        )
+        access_info = self.db.execute(
+            "SELECT * FROM access_infos WHERE user_id = ?", (operator["id"],)
+        ).fetchone()
+        add_access_role(
+            self.db,
+            access_role_id=self.new_id(),
+            access_info=access_info,
+            role_id=role_id,
+            now=self.now,
+        )
+        self.add_user(
+            f"{tenant}-observer",
+            tenant,
+            [Grant(domain="account", action="read", target_scope_id=tenant_id)],
+            password=self.spec.admin_password,
+        )
+        self.add_user(
+            f"{tenant}-auditor",
+            tenant,
+            [
+                Grant(
+                    domain=domain,
+                    action="read",
+                    target_scope_id=tenant_id,
+                    forwardable=True,
+                )
+                for domain in ("account", "device")
+            ],
+            password=self.spec.admin_password,
+        )
+
+    def unlimit_accounts(self) -> None:
+        """Let every seeded account create without limit, as its admin set it."""
+        for account in self.accounts.values():
+            for pid in LIMITED_SERVICES:
+                store_config_values(
+                    self.db,
+                    scope_id=account["id"],
+                    pid=pid,
+                    values=INFINITE,
+                    config_id=self.new_id(),
+                    now=self.now,
+                    by=1,
+                )
+
+    def add_broker_endpoint(self) -> None:
+        """Publish the broker, as a Kapua deployment does in kapua-sys."""
+        insert_endpoint(
+            self.db,
+            endpoint_row(
+                endpoint_id=self.new_id(),
+                scope_id=1,
+                schema="mqtts",
+                dns="broker.example.com",
+                port=8883,
+                secure=True,
+                usages=["MESSAGE_BROKER"],
+                endpoint_type="resource",
+                now=self.now,
+                by=1,
+            ),
+        )
+
     def run(self) -> None:
         self.seed_system()
         for position, tenant in enumerate(self.spec.tenants):
             api_key = DEMO_API_KEY if position == 0 else new_api_key(self.rng)
             self.seed_tenant(tenant, api_key)
+        # Drawn after everything above, so the earlier ids stay as they were.
+        if self.spec.sample_users:
+            for tenant in self.spec.tenants:
+                self.add_sample_users(tenant)
+        self.unlimit_accounts()
+        self.add_broker_endpoint()
 
 
 def seed_store(store: Store, spec: SeedSpec, now: int) -> None:

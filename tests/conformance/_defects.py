@@ -217,6 +217,7 @@ _ERROR_ONE_OFS = (
 
 _EXECUTION = "/{scopeId}/jobs/{jobId}/executions/{executionId}"
 _SERVICE_CONFIGURATIONS = "/{scopeId}/serviceConfigurations"
+_COMPONENT = _SERVICE_CONFIGURATIONS + "/{componentId}"
 _SCOPED_RESET = "/{scopeId}/user/credentials/{credentialId}/_reset"
 _RESET = "/user/credentials/{credentialId}/_reset"
 _USERS_RESET = "/{scopeId}/users/{userId}/credentials/password/_reset"
@@ -444,7 +445,7 @@ KNOWN_DEFECTS: tuple[SpecDefect, ...] = (
     ),
     SpecDefect(
         selector=f"PUT {_SERVICE_CONFIGURATIONS}[/{{componentId}}] 200",
-        what="success declared 200; the server answers 204",
+        what="success declared 200 (one with a body); the server answers 204",
         reason="the update methods return no content",
         reference="§11.3",
         patch=both(
@@ -452,6 +453,93 @@ KNOWN_DEFECTS: tuple[SpecDefect, ...] = (
             move_response(
                 f"{_SERVICE_CONFIGURATIONS}/{{componentId}}", "put", "200", "204"
             ),
+            drop_keyword(
+                f"{operation_pointer(_COMPONENT, 'put')}/responses/204", "content"
+            ),
+        ),
+    ),
+    SpecDefect(
+        selector=f"GET {_COMPONENT} 200 schema",
+        what="one component answers as the list of every component "
+        "(serviceComponentConfigurations)",
+        reason="getComponent returns one ServiceComponentConfiguration",
+        reference="§11.1, §11.3",
+        patch=replace_node(
+            f"{operation_pointer(_COMPONENT, 'get')}/responses/200/content/"
+            "application~1json",
+            "schema",
+            _is_ref_to("serviceComponentConfigurations"),
+            _ref("schemas", "serviceComponentConfiguration"),
+        ),
+    ),
+    SpecDefect(
+        selector="parameter serviceConfiguration_componentId",
+        what="the component id is typed a kapuaId, whose pattern has no dots",
+        reason="the path segment is a service name such as "
+        "org.eclipse.kapua.service.account.AccountService (the spec's own examples)",
+        reference="§11.1",
+        patch=replace_node(
+            "/components/parameters/serviceConfiguration_componentId",
+            "schema",
+            _is_ref_to("kapuaId"),
+            {"type": "string"},
+        ),
+    ),
+    SpecDefect(
+        selector="schema serviceAttributeDefinition.type",
+        what="declared an object; the server writes the type's name",
+        reason="the metatype AD type is an enum written as its name (Boolean, "
+        "Integer, String), as the spec's own examples show",
+        reference="§10, §11.4",
+        patch=retype_property(
+            _schema("serviceAttributeDefinition"), "type", "object", "string"
+        ),
+    ),
+    SpecDefect(
+        selector="ServiceConfiguration(Parent)LimitExceededExceptionInfo.limitExceededBy",
+        what="declared a string; the server writes a number",
+        reason="the exception infos hold limitExceededBy as a long (the spec's "
+        "own examples write 3)",
+        reference="§6, §10",
+        patch=both(
+            retype_property(
+                _schema("ServiceConfigurationLimitExceededExceptionInfo", 1),
+                "limitExceededBy",
+                "string",
+                "integer",
+            ),
+            retype_property(
+                _schema("ServiceConfigurationParentLimitExceededExceptionInfo", 1),
+                "limitExceededBy",
+                "string",
+                "integer",
+            ),
+        ),
+    ),
+    SpecDefect(
+        selector="POST access info, access permission, access role 201 schema",
+        what="each create answers with a list result",
+        reason="AccessInfos, AccessPermissions and AccessRoles return the "
+        "created entity, as every other create does",
+        reference="§2, §11.1",
+        patch=both(
+            *(
+                replace_node(
+                    f"{operation_pointer(path, 'post')}/responses/201/content/"
+                    "application~1json",
+                    "schema",
+                    _is_ref_to(f"{entity}ListResult"),
+                    _ref("schemas", entity),
+                )
+                for path, entity in (
+                    ("/{scopeId}/accessinfos", "accessInfo"),
+                    (
+                        "/{scopeId}/accessinfos/{accessInfoId}/permissions",
+                        "accessPermission",
+                    ),
+                    ("/{scopeId}/accessinfos/{accessInfoId}/roles", "accessRole"),
+                )
+            )
         ),
     ),
     SpecDefect(

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from ec_async.emulator._call import Route
 from ec_async.emulator._resources import (
+    access_infos,
     accounts,
     authentication,
     device_connections,
     devices,
+    domains,
+    endpoint_infos,
+    groups_tags,
+    roles,
+    service_configurations,
     system_info,
 )
 
@@ -21,4 +27,10 @@ ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *devices.ROUTES,
     *device_connections.ROUTES,
+    *access_infos.ROUTES,
+    *roles.ROUTES,
+    *domains.ROUTES,
+    *groups_tags.ROUTES,
+    *endpoint_infos.ROUTES,
+    *service_configurations.ROUTES,
 )

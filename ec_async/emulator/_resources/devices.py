@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from ec_async.emulator._call import Call, Route
+from ec_async.emulator._domains import ANY_ID
 from ec_async.emulator._errors import (
     EmptyError,
     duplicate_name,
@@ -38,6 +39,10 @@ from ec_async.emulator._records.devices import (
     find_connection,
     find_device,
     insert_devices,
+)
+from ec_async.emulator._records.service_configs import (
+    DEVICE_REGISTRY_SERVICE,
+    check_allowed_entities,
 )
 from ec_async.emulator._resources.device_connections import (
     connection_json,
@@ -184,11 +189,25 @@ def _list_filters(call: Call, scope_id: int) -> list[Filter]:
     return filters
 
 
+def _group_filters(call: Call, scope_id: int) -> list[Filter]:
+    """Check device:read on any group; hide devices of groups not granted.
+
+    A caller granted device:read for some groups only sees devices in them,
+    as Kapua's group query helper narrows listings and counts.
+    """
+    groups = call.visible_groups("device", "read", scope_id)
+    if groups is None:
+        return []
+    marks = ", ".join("?" for _ in groups) or "NULL"
+
+    return [Filter(f"group_id IN ({marks})", tuple(sorted(groups)))]
+
+
 def _listing(
     call: Call, scope_id: int, filters: list[Filter], query: ListQuery
 ) -> web.Response:
     """Return one page of the scope's devices, connections fetched if asked."""
-    call.require("device", "read", scope_id)
+    filters = [*filters, *_group_filters(call, scope_id)]
     with call.context.store.transaction() as db:
         page = fetch_page(db, DEVICES, filters, query)
         body = _page_json(db, page, query.fetch_attributes)
@@ -216,10 +235,10 @@ async def count_devices(call: Call) -> web.StreamResponse:
     """POST /{scopeId}/devices/_count."""
     scope_id = call.scope_id()
     list_query_from_body(await call.json_body(allow_empty=True))
-    call.require("device", "read", scope_id)
+    filters = [_scope_filter(scope_id), *_group_filters(call, scope_id)]
 
     with call.context.store.transaction() as db:
-        count = count_rows(db, DEVICES, [_scope_filter(scope_id)])
+        count = count_rows(db, DEVICES, filters)
 
     return json_response(count_result(count))
 
@@ -296,18 +315,23 @@ def _check_references(
 ) -> None:
     """Check the ids a device points to exist, as Kapua's validation does.
 
-    This emulator has no groups or device events yet, so any groupId or
-    lastEventId is unknown.
+    This emulator has no device events yet, so any lastEventId is unknown.
     """
-    if columns["group_id"] is not None:
-        raise illegal_null_argument(f"{prefix}.groupId")
     if columns["last_event_id"] is not None:
         raise illegal_null_argument(f"{prefix}.lastEventId")
-    if columns["connection_id"] is None:
-        return
     with call.context.store.transaction() as db:
-        connection = find_connection(db, scope_id, columns["connection_id"])
-    if connection is None:
+        group = None
+        if columns["group_id"] is not None:
+            group = db.execute(
+                "SELECT 1 FROM access_groups WHERE id = ? AND scope_id = ?",
+                (columns["group_id"], scope_id),
+            ).fetchone()
+        connection = None
+        if columns["connection_id"] is not None:
+            connection = find_connection(db, scope_id, columns["connection_id"])
+    if columns["group_id"] is not None and group is None:
+        raise illegal_null_argument(f"{prefix}.groupId")
+    if columns["connection_id"] is not None and connection is None:
         raise illegal_null_argument(f"{prefix}.connectionId")
 
 
@@ -332,10 +356,11 @@ async def create_device(call: Call) -> web.StreamResponse:
     scope_id = call.scope_id()
     columns = _device_columns(await call.json_body(), "deviceCreator", creating=True)
     _check_references(call, scope_id, columns, "deviceCreator")
-    call.require("device", "write", scope_id)
+    call.require("device", "write", scope_id, columns["group_id"])
 
     now = call.now_ms()
     with call.context.store.transaction() as db:
+        check_allowed_entities(db, scope_id, DEVICE_REGISTRY_SERVICE)
         if _client_id_taken(db, scope_id, columns["client_id"], 0):
             raise duplicate_name(columns["client_id"])
         device_id = new_id(db, "devices")
@@ -362,14 +387,23 @@ async def get_device(call: Call) -> web.StreamResponse:
     """GET /{scopeId}/devices/{deviceId}."""
     scope_id = call.scope_id()
     device_id = call.path_id("deviceId")
-    call.require("device", "read", scope_id)
 
     with call.context.store.transaction() as db:
         device = find_device(db, scope_id, device_id)
+    call.require("device", "read", scope_id, _group_of(device))
     if device is None:
         raise entity_not_found("device", device_id)
 
     return json_response(device_json(device))
+
+
+def _group_of(device: sqlite3.Row | None) -> int | None:
+    """Return the group a check on ``device`` names: its own, ANY if unknown."""
+    if device is None:
+        return ANY_ID
+    group_id: int | None = device["group_id"]
+
+    return group_id
 
 
 def _optlock(body: Mapping[str, Any]) -> int:
@@ -388,7 +422,9 @@ async def update_device(call: Call) -> web.StreamResponse:
     body = await call.json_body()
     columns = _device_columns(body, "device", creating=False)
     _check_references(call, scope_id, columns, "device")
-    call.require("device", "write", scope_id)
+    with call.context.store.transaction() as db:
+        existing = find_device(db, scope_id, device_id)
+    call.require("device", "write", scope_id, _group_of(existing))
 
     with call.context.store.transaction() as db:
         current = find_device(db, scope_id, device_id)
@@ -418,7 +454,9 @@ async def delete_device(call: Call) -> web.StreamResponse:
     """DELETE /{scopeId}/devices/{deviceId}: 204."""
     scope_id = call.scope_id()
     device_id = call.path_id("deviceId")
-    call.require("device", "delete", scope_id)
+    with call.context.store.transaction() as db:
+        existing = find_device(db, scope_id, device_id)
+    call.require("device", "delete", scope_id, _group_of(existing))
 
     with call.context.store.transaction() as db:
         deleted = db.execute(
