@@ -2,13 +2,14 @@
 
 ``Emulator`` serves ``/v1`` the way the real server does (authentication,
 scopes, permissions, lists and errors) from an SQLite store seeded with
-accounts, users and devices.
+accounts, users and devices, and injects faults (``Fault``) when asked.
 """
 
 from ec_async.emulator._admin import EmulatorAdmin
 from ec_async.emulator._config import EmulatorConfig
 from ec_async.emulator._counters import EmulatorCounters
 from ec_async.emulator._exchange import Exchange, ExchangeObserver
+from ec_async.emulator._faults import Fault, Faults
 from ec_async.emulator._permissions import Permission
 from ec_async.emulator._seed import (
     DEMO_API_KEY,
@@ -34,6 +35,8 @@ __all__ = [
     "EmulatorCounters",
     "Exchange",
     "ExchangeObserver",
+    "Fault",
+    "Faults",
     "Permission",
     "SeedSpec",
 ]

@@ -267,6 +267,7 @@ class EmulatorAdmin:
     def create_api_key(self, user_id: str) -> str:
         """Give a user a new API key and return it; only its hash is stored."""
         api_key = new_api_key()
+        self._context.issued.add(api_key)
         with self._context.store.transaction() as db:
             user = self._existing_user(db, user_id)
             credential = credential_row(

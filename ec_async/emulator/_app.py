@@ -12,6 +12,7 @@ from ec_async.emulator._exchange import ExchangeObserver
 from ec_async.emulator._middlewares import (
     Middleware,
     authenticate_tokens,
+    inject_faults,
     map_errors,
     record,
 )
@@ -28,7 +29,7 @@ def middleware_chain(observers: Sequence[ExchangeObserver]) -> list[Middleware]:
     Latency and fault injection belong right after ``record``: observers then
     see injected faults, and injected errors skip Kapua's error mapping.
     """
-    return [record(observers), map_errors, authenticate_tokens]
+    return [record(observers), inject_faults, map_errors, authenticate_tokens]
 
 
 def build_app(

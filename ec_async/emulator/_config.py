@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from ec_async.emulator._faults import Fault
+
 __all__ = ["EmulatorConfig"]
 
 
@@ -14,7 +16,9 @@ class EmulatorConfig:
     Durations are in seconds. ``failed_login_delay`` is the upper bound of the
     random pause before a failed login is answered (Kapua waits 0 to 1 s), and
     ``clock_offset`` is added to the emulator's notion of now, to simulate a
-    server whose clock differs from the client's.
+    server whose clock differs from the client's. ``faults`` are injected
+    from the start, drawn with ``fault_seed`` (``Emulator.faults`` changes
+    them while it runs).
     """
 
     access_token_ttl: float = 1800.0
@@ -24,3 +28,5 @@ class EmulatorConfig:
     lockout_reset_after: float = 3600.0
     lockout_duration: float = 10800.0
     clock_offset: float = 0.0
+    faults: tuple[Fault, ...] = ()
+    fault_seed: int = 0

@@ -8,7 +8,8 @@ import attrs
 
 from ec_async.emulator._clock import Clock
 from ec_async.emulator._config import EmulatorConfig
-from ec_async.emulator._counters import EmulatorCounters
+from ec_async.emulator._counters import EmulatorCounters, IssuedSecrets
+from ec_async.emulator._faults import Faults
 from ec_async.emulator._store import Store
 from ec_async.emulator._tokens import TokenSigner
 
@@ -17,7 +18,7 @@ __all__ = ["EmulatorContext"]
 
 @attrs.frozen
 class EmulatorContext:
-    """The store, settings, clock, counters and signing key of one emulator."""
+    """The store, settings, clock, counters, signing key and faults of one emulator."""
 
     store: Store
     config: EmulatorConfig
@@ -25,3 +26,5 @@ class EmulatorContext:
     counters: EmulatorCounters
     signer: TokenSigner
     random: random.Random = attrs.field(factory=random.Random)
+    faults: Faults = attrs.field(factory=Faults)
+    issued: IssuedSecrets = attrs.field(factory=IssuedSecrets)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import collections
+import threading
 
 import attrs
 
-__all__ = ["EmulatorCounters"]
+__all__ = ["EmulatorCounters", "IssuedSecrets"]
 
 
 @attrs.define
@@ -28,3 +29,24 @@ class EmulatorCounters:
     def reject(self, reason: str) -> None:
         """Count one request rejected for ``reason``."""
         self.rejected[reason] += 1
+
+
+class IssuedSecrets:
+    """Every secret an emulator handed out: access tokens, refresh tokens, API keys.
+
+    Tests search logs and output for each of them, to prove none leaked.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+
+    def add(self, *values: str) -> None:
+        """Remember secrets just issued."""
+        with self._lock:
+            self._values.update(values)
+
+    def snapshot(self) -> frozenset[str]:
+        """Every secret issued so far."""
+        with self._lock:
+            return frozenset(self._values)

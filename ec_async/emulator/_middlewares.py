@@ -18,9 +18,16 @@ from ec_async.emulator._auth import authenticate, is_protected
 from ec_async.emulator._call import CONTEXT_KEY, SESSION_KEY
 from ec_async.emulator._errors import ApiError, TokenRejected
 from ec_async.emulator._exchange import Exchange, ExchangeObserver
+from ec_async.emulator._faults import answer_with_faults
 from ec_async.emulator._wire import empty_response, json_response
 
-__all__ = ["Middleware", "authenticate_tokens", "map_errors", "record"]
+__all__ = [
+    "Middleware",
+    "authenticate_tokens",
+    "inject_faults",
+    "map_errors",
+    "record",
+]
 
 logger = logging.getLogger("ec_async.emulator")
 
@@ -66,6 +73,17 @@ def record(observers: Sequence[ExchangeObserver]) -> Middleware:
         return response
 
     return record_exchange
+
+
+@web.middleware
+async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Break requests as the emulator's faults say: statuses, resets, bad bodies."""
+    context = request.app[CONTEXT_KEY]
+    if not context.faults.active:
+        return await handler(request)
+    now = context.clock.now_ms() / 1000
+
+    return await answer_with_faults(context.faults, now, request, handler)
 
 
 @web.middleware

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import ssl
 import threading
 from collections.abc import Iterator, Sequence
 from types import TracebackType
@@ -17,8 +18,9 @@ from ec_async.emulator._app import build_app
 from ec_async.emulator._clock import Clock
 from ec_async.emulator._config import EmulatorConfig
 from ec_async.emulator._context import EmulatorContext
-from ec_async.emulator._counters import EmulatorCounters
+from ec_async.emulator._counters import EmulatorCounters, IssuedSecrets
 from ec_async.emulator._exchange import ExchangeObserver
+from ec_async.emulator._faults import Faults
 from ec_async.emulator._seed import SeedSpec, resolve_seed, seed_store
 from ec_async.emulator._store import Store
 from ec_async.emulator._tokens import TokenSigner
@@ -47,6 +49,8 @@ class Emulator:
     ``async with Emulator(seed="minimal") as emulator:`` serves ``/v1`` on a
     free loopback port at ``emulator.base_url``. A ``database`` path keeps the
     data between runs; a file that already holds data is reused, not re-seeded.
+    With an ``ssl_context`` it serves https. ``faults`` injects failures, and
+    ``issued_secrets`` lists every token and key it handed out.
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class Emulator:
         port: int = 0,
         config: EmulatorConfig = EmulatorConfig(),  # noqa: B008 - frozen, shared safely
         observers: Sequence[ExchangeObserver] = (),
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.seed = resolve_seed(seed)
         self.database = database
@@ -66,6 +71,9 @@ class Emulator:
         self.config = config
         self.observers = tuple(observers)
         self.counters = EmulatorCounters()
+        self.faults = Faults(config.faults, config.fault_seed)
+        self.ssl_context = ssl_context
+        self._issued = IssuedSecrets()
         self._context: EmulatorContext | None = None
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -79,7 +87,7 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """Return the API root, ``http://127.0.0.1:<port>/v1``."""
+        """Return the API root, ``http://127.0.0.1:<port>/v1`` (https with TLS)."""
         if self._base_url is None:
             msg = "the emulator is not started"
             raise RuntimeError(msg)
@@ -90,6 +98,11 @@ class Emulator:
     def public_key_pem(self) -> str:
         """Return the PEM public key that verifies this emulator's JWTs."""
         return self._require_context().signer.public_key_pem
+
+    @property
+    def issued_secrets(self) -> frozenset[str]:
+        """Every access token, refresh token and API key issued since it started."""
+        return self._issued.snapshot()
 
     @property
     def admin(self) -> EmulatorAdmin:
@@ -110,6 +123,8 @@ class Emulator:
             clock=clock,
             counters=self.counters,
             signer=_signer_for(store),
+            faults=self.faults,
+            issued=self._issued,
         )
 
     async def start(self) -> None:
@@ -123,7 +138,7 @@ class Emulator:
             build_app(self._context, self.observers), access_log=None
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
+        site = web.TCPSite(runner, self.host, self.port, ssl_context=self.ssl_context)
         try:
             await site.start()
         except BaseException:
@@ -134,7 +149,8 @@ class Emulator:
         self._runner = runner
         host, port = runner.addresses[0][:2]
         authority = f"[{host}]" if ":" in host else host  # an IPv6 literal
-        self._base_url = f"http://{authority}:{port}/v1"
+        scheme = "http" if self.ssl_context is None else "https"
+        self._base_url = f"{scheme}://{authority}:{port}/v1"
         logger.info("emulator serving %s", self._base_url)
 
     async def close(self) -> None:
@@ -170,6 +186,7 @@ class Emulator:
         port: int = 0,
         config: EmulatorConfig = EmulatorConfig(),  # noqa: B008 - frozen, shared safely
         observers: Sequence[ExchangeObserver] = (),
+        ssl_context: ssl.SSLContext | None = None,
     ) -> Iterator[Emulator]:
         """Run an emulator on its own event loop in a daemon thread.
 
@@ -183,6 +200,7 @@ class Emulator:
             port=port,
             config=config,
             observers=observers,
+            ssl_context=ssl_context,
         )
         loop = asyncio.new_event_loop()
         thread = threading.Thread(

@@ -48,6 +48,8 @@ def test_public_surface_is_sorted_and_complete() -> None:
         "EmulatorCounters",
         "Exchange",
         "ExchangeObserver",
+        "Fault",
+        "Faults",
         "Permission",
         "SeedSpec",
     }

@@ -163,6 +163,9 @@ def _issue_token(
         expires_at=expires_on // 1000,
     )
 
+    refresh_token = str(uuid.uuid4())
+    context.issued.add(jwt, refresh_token)
+
     return insert_token(
         db,
         id=new_id(db, "access_tokens"),
@@ -171,7 +174,7 @@ def _issue_token(
         token_id=jwt,
         token_identifier=token_identifier,
         expires_on=expires_on,
-        refresh_token=str(uuid.uuid4()),
+        refresh_token=refresh_token,
         refresh_expires_on=now + round(context.config.refresh_token_ttl * 1000),
         created_on=now,
     )
