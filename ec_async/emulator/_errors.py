@@ -109,6 +109,8 @@ class ThrowableError(ApiError):
             body["message"] = self.message
 
         return json_response(body, self.status)
+
+
 class PlainTextError(ApiError):
     """A status with a plain-text message, as KapuaIllegalAccessException's mapper sends."""
 
