@@ -2,7 +2,12 @@
 
 from ._accounts import Accounts
 from ._client import Client, Scope
-from ._credentials import ApiKey, CredentialsProvider, UsernamePassword
+from ._credentials import (
+    ApiKey,
+    CredentialsProvider,
+    OpenIdConnectTokens,
+    UsernamePassword,
+)
 from ._devices import Devices
 from ._errors import (
     APIError,
@@ -15,6 +20,7 @@ from ._errors import (
     DeviceNotConnected,
     DuplicateName,
     ECError,
+    MfaRequired,
     NotAuthenticated,
     NotFound,
     OptimisticLockError,
@@ -28,6 +34,8 @@ from ._errors import (
     TransportError,
 )
 from ._http import Timeouts
+from ._me import CurrentUser, LoginInfo, UserProfile
+from ._mfa import CurrentUserMfa, MfaOption, ScratchCode, UserMfa
 from ._models import (
     AccessToken,
     Account,
@@ -40,11 +48,24 @@ from ._models import (
     ListResult,
     Organization,
 )
+from ._permission_models import AccessPermission, Permission, RolePermission
 from ._pipeline import RetryPolicy
 from ._tokens import TokenState
+from ._user_credentials import (
+    Credential,
+    CredentialCreator,
+    CredentialStatus,
+    CredentialType,
+    PasswordChangeRequest,
+    PasswordResetRequest,
+    ScopeCredentials,
+    UserCredentials,
+)
+from ._users import User, UserCreator, Users, UserStatus, UserType
 
 __all__ = [
     "APIError",
+    "AccessPermission",
     "AccessToken",
     "Account",
     "Accounts",
@@ -56,7 +77,13 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ConnectionStatus",
+    "Credential",
+    "CredentialCreator",
+    "CredentialStatus",
+    "CredentialType",
     "CredentialsProvider",
+    "CurrentUser",
+    "CurrentUserMfa",
     "DecodeError",
     "Device",
     "DeviceConnection",
@@ -68,21 +95,39 @@ __all__ = [
     "ECError",
     "ExtendedProperty",
     "ListResult",
+    "LoginInfo",
+    "MfaOption",
+    "MfaRequired",
     "NotAuthenticated",
     "NotFound",
+    "OpenIdConnectTokens",
     "OptimisticLockError",
     "Organization",
     "PagingError",
+    "PasswordChangeRequest",
+    "PasswordResetRequest",
+    "Permission",
     "PermissionDenied",
     "RateLimited",
     "RequestTimeout",
     "RetryPolicy",
+    "RolePermission",
     "Scope",
+    "ScopeCredentials",
+    "ScratchCode",
     "ServerError",
     "SessionExpired",
     "Timeouts",
     "TokenState",
     "TokenVerificationError",
     "TransportError",
+    "User",
+    "UserCreator",
+    "UserCredentials",
+    "UserMfa",
+    "UserProfile",
+    "UserStatus",
+    "UserType",
     "UsernamePassword",
+    "Users",
 ]

@@ -15,6 +15,7 @@
     └── APIError                             the server answered with an error status
         ├── BadRequest (ValueError)          400
         ├── AuthenticationError              401
+        │   └── MfaRequired                  403 on login: a second factor is needed
         ├── PermissionDenied                 403
         ├── NotFound (LookupError)           404
         ├── Conflict                         409, and the server's 500s for conflicts
@@ -42,6 +43,7 @@ __all__ = [
     "DeviceNotConnected",
     "DuplicateName",
     "ECError",
+    "MfaRequired",
     "NotAuthenticated",
     "NotFound",
     "OptimisticLockError",
@@ -177,6 +179,15 @@ class AuthenticationError(APIError):
     hint = "check the credentials; the server never says which part was wrong"
 
 
+class MfaRequired(AuthenticationError):
+    """403 on login: the user has MFA on, and no code or trust key was given."""
+
+    hint = (
+        "log in again with UsernamePassword(..., authentication_code=<TOTP code>) "
+        "or the trust_key of a trusted machine"
+    )
+
+
 class PermissionDenied(APIError):
     """403: the user lacks a permission; ``permission`` is the one required."""
 
@@ -247,6 +258,9 @@ class ServerError(APIError):
 _BY_CODE: Mapping[str, type[APIError]] = {
     "DUPLICATE_NAME": DuplicateName,
     "ENTITY_UNIQUENESS": DuplicateName,
+    # A user name taken in another account (Kapua's message is cut short).
+    "ENTITY_ALREADY_EXIST_IN_ANOTHER_ACCOUNT": DuplicateName,
+    "REQUIRE_MFA_CREDENTIALS": MfaRequired,
     "OPTIMISTIC_LOCKING": OptimisticLockError,
     "DEVICE_NOT_CONNECTED": DeviceNotConnected,
     "SUBJECT_UNAUTHORIZED": PermissionDenied,
@@ -254,6 +268,7 @@ _BY_CODE: Mapping[str, type[APIError]] = {
 }
 
 _BY_TYPE: Mapping[str, type[APIError]] = {
+    "mfaRequiredExceptionInfo": MfaRequired,
     "deviceNotConnectedExceptionInfo": DeviceNotConnected,
     "subjectUnauthorizedExceptionInfo": PermissionDenied,
     "entityNotFoundExceptionInfo": NotFound,

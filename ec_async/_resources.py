@@ -108,13 +108,37 @@ class Collection(Generic[ModelT]):
         """The scope id this collection's calls use (``_`` is the caller's own)."""
         return self._binding.scope_id
 
+    def _bound_path(self) -> dict[str, str]:
+        """Path parameters every call of this collection carries.
+
+        A collection nested under one entity (a user's credentials) adds that
+        entity's id here, so the shared helpers below serve it unchanged.
+        """
+        return {"scopeId": self._binding.scope_id}
+
     async def _send(self, op: Operation, **kwargs: Any) -> Any:
-        path_params = {
-            "scopeId": self._binding.scope_id,
-            **kwargs.pop("path_params", {}),
-        }
+        path_params = {**self._bound_path(), **kwargs.pop("path_params", {})}
         call = Call(op, path_params=path_params, **kwargs)
         return await self._binding.pipeline.send(call)
+
+    async def _perform(
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        body: Any = None,
+        *,
+        secret: bool = False,
+    ) -> Any:
+        """Send an operation beyond plain CRUD and return its decoded body, if any.
+
+        ``secret`` marks a body that carries or returns a password or key, so
+        that no error message ever quotes it.
+        """
+        for name, value in path_params.items():
+            _check_id(name, value)
+        return await self._send(
+            op, path_params=path_params, body=body, secret_body=secret
+        )
 
     async def _fetch_one(
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
@@ -172,9 +196,7 @@ class Collection(Generic[ModelT]):
         return structure(document, self._model)
 
     async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
-        for name, value in path_params.items():
-            _check_id(name, value)
-        await self._send(op, path_params=path_params)
+        await self._perform(op, path_params)
 
     def _page_from(self, document: Any) -> ListResult[ModelT]:
         if not isinstance(document, dict) or not isinstance(
