@@ -6,9 +6,13 @@ from ec_async.emulator._call import Route
 from ec_async.emulator._resources import (
     accounts,
     authentication,
+    credentials,
     device_connections,
     devices,
+    mfa,
     system_info,
+    user_profile,
+    users,
 )
 
 __all__ = ["ROUTES"]
@@ -21,4 +25,8 @@ ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *devices.ROUTES,
     *device_connections.ROUTES,
+    *user_profile.ROUTES,
+    *mfa.ROUTES,
+    *credentials.ROUTES,
+    *users.ROUTES,
 )
