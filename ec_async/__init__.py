@@ -4,11 +4,9 @@ from ._access import (
     AccessInfo,
     AccessInfoCreator,
     AccessInfos,
-    AccessPermission,
     AccessPermissions,
     AccessRole,
     AccessRoles,
-    Permission,
 )
 from ._accounts import (
     AccountCreator,
@@ -16,10 +14,23 @@ from ._accounts import (
     AccountUpdateRequest,
     CurrentAccountUpdateRequest,
 )
-from ._client import Client, Scope
-from ._credentials import ApiKey, CredentialsProvider, UsernamePassword
-from ._devices import Devices
-from ._domains import Domain, Domains
+from ._client import (
+    Client,
+    Scope,
+)
+from ._credentials import (
+    ApiKey,
+    CredentialsProvider,
+    OpenIdConnectTokens,
+    UsernamePassword,
+)
+from ._devices import (
+    Devices,
+)
+from ._domains import (
+    Domain,
+    Domains,
+)
 from ._endpoints import (
     EndpointInfo,
     EndpointInfoCreator,
@@ -40,6 +51,7 @@ from ._errors import (
     ECError,
     LimitExceeded,
     LimitReached,
+    MfaRequired,
     NotAuthenticated,
     NotFound,
     OptimisticLockError,
@@ -52,8 +64,28 @@ from ._errors import (
     TokenVerificationError,
     TransportError,
 )
-from ._groups_tags import Group, GroupCreator, Groups, Tag, TagCreator, Tags
-from ._http import Timeouts
+from ._groups_tags import (
+    Group,
+    GroupCreator,
+    Groups,
+    Tag,
+    TagCreator,
+    Tags,
+)
+from ._http import (
+    Timeouts,
+)
+from ._me import (
+    CurrentUser,
+    LoginInfo,
+    UserProfile,
+)
+from ._mfa import (
+    CurrentUserMfa,
+    MfaOption,
+    ScratchCode,
+    UserMfa,
+)
 from ._models import (
     AccessToken,
     Account,
@@ -66,8 +98,20 @@ from ._models import (
     ListResult,
     Organization,
 )
-from ._pipeline import RetryPolicy
-from ._roles import Role, RoleCreator, RolePermission, RolePermissions, Roles
+from ._permission_models import (
+    AccessPermission,
+    Permission,
+    RolePermission,
+)
+from ._pipeline import (
+    RetryPolicy,
+)
+from ._roles import (
+    Role,
+    RoleCreator,
+    RolePermissions,
+    Roles,
+)
 from ._service_config import (
     PropertyValue,
     ServiceAttributeDefinition,
@@ -79,9 +123,30 @@ from ._service_config import (
     ServiceProperties,
     ServiceProperty,
 )
-from ._system import System, SystemInfo
-from ._tokens import TokenState
-from ._users import User, UserStatus, UserType
+from ._system import (
+    System,
+    SystemInfo,
+)
+from ._tokens import (
+    TokenState,
+)
+from ._user_credentials import (
+    Credential,
+    CredentialCreator,
+    CredentialStatus,
+    CredentialType,
+    PasswordChangeRequest,
+    PasswordResetRequest,
+    ScopeCredentials,
+    UserCredentials,
+)
+from ._users import (
+    User,
+    UserCreator,
+    Users,
+    UserStatus,
+    UserType,
+)
 
 __all__ = [
     "APIError",
@@ -105,8 +170,14 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ConnectionStatus",
+    "Credential",
+    "CredentialCreator",
+    "CredentialStatus",
+    "CredentialType",
     "CredentialsProvider",
     "CurrentAccountUpdateRequest",
+    "CurrentUser",
+    "CurrentUserMfa",
     "DecodeError",
     "Device",
     "DeviceConnection",
@@ -130,11 +201,17 @@ __all__ = [
     "LimitExceeded",
     "LimitReached",
     "ListResult",
+    "LoginInfo",
+    "MfaOption",
+    "MfaRequired",
     "NotAuthenticated",
     "NotFound",
+    "OpenIdConnectTokens",
     "OptimisticLockError",
     "Organization",
     "PagingError",
+    "PasswordChangeRequest",
+    "PasswordResetRequest",
     "Permission",
     "PermissionDenied",
     "PropertyValue",
@@ -147,6 +224,8 @@ __all__ = [
     "RolePermissions",
     "Roles",
     "Scope",
+    "ScopeCredentials",
+    "ScratchCode",
     "ServerError",
     "ServiceAttributeDefinition",
     "ServiceComponentConfiguration",
@@ -167,7 +246,12 @@ __all__ = [
     "TokenVerificationError",
     "TransportError",
     "User",
+    "UserCreator",
+    "UserCredentials",
+    "UserMfa",
+    "UserProfile",
     "UserStatus",
     "UserType",
     "UsernamePassword",
+    "Users",
 ]

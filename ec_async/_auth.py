@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from ._convert import structure
-from ._credentials import ApiKey, Credentials, UsernamePassword
+from ._credentials import ApiKey, Credentials, OpenIdConnectTokens, UsernamePassword
 from ._models import AccessToken
 from ._pipeline import Bearer, Call, Operation, Pipeline
 
@@ -21,6 +21,18 @@ LOGIN_API_KEY = Operation(
     "/authentication/apikey",
     safe=True,
     authenticated=False,
+)
+# Kapua deprecates /authentication/mfa for /authentication/user with the same
+# body; the client logs in with the latter, which implements both.
+LOGIN_MFA = Operation(
+    "authenticationMfaUser",
+    "POST",
+    "/authentication/mfa",
+    safe=True,
+    authenticated=False,
+)
+LOGIN_JWT = Operation(
+    "authenticationJwt", "POST", "/authentication/jwt", safe=True, authenticated=False
 )
 # A refresh rotates the token pair, so it is never sent twice.
 REFRESH = Operation(
@@ -46,10 +58,16 @@ class AuthCalls:
         self._pipeline = pipeline
 
     async def login(self, credentials: Credentials) -> IssuedToken:
-        """Log in with a user name and password, or with an API key."""
+        """Log in with a user name and password, an API key, or OpenID tokens."""
         if isinstance(credentials, UsernamePassword):
-            body = {"username": credentials.username, "password": credentials.password}
+            body = _password_body(credentials)
             return await self._issue(Call(LOGIN_USER, body=body, secret_body=True))
+        if isinstance(credentials, OpenIdConnectTokens):
+            body = {
+                "accessToken": credentials.access_token,
+                "idToken": credentials.id_token,
+            }
+            return await self._issue(Call(LOGIN_JWT, body=body, secret_body=True))
         if isinstance(credentials, ApiKey):
             return await self._issue(
                 Call(
@@ -81,3 +99,17 @@ class AuthCalls:
         document = await self._pipeline.send(call)
 
         return structure(document, AccessToken), sent_at
+
+
+def _password_body(credentials: UsernamePassword) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "username": credentials.username,
+        "password": credentials.password,
+    }
+    if credentials.authentication_code is not None:
+        body["authenticationCode"] = credentials.authentication_code
+    if credentials.trust_key is not None:
+        body["trustKey"] = credentials.trust_key
+    if credentials.trust_me:
+        body["trustMe"] = True
+    return body

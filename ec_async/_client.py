@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 from ._access import AccessInfos
 from ._accounts import Accounts
-from ._auth import AuthCalls
+from ._auth import (
+    LOGIN_API_KEY,
+    LOGIN_JWT,
+    LOGIN_MFA,
+    LOGIN_USER,
+    LOGOUT,
+    AuthCalls,
+)
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
 from ._devices import Devices
 from ._domains import Domains
@@ -21,13 +28,16 @@ from ._endpoints import EndpointInfos
 from ._errors import ClientClosed, ConfigurationError
 from ._groups_tags import Groups, Tags
 from ._http import HttpSession, Timeouts
+from ._me import CurrentUser
 from ._models import AccessToken
 from ._pipeline import Pipeline, RetryPolicy
-from ._resources import OWN_SCOPE, ScopeBinding
+from ._resources import OWN_SCOPE, ScopeBinding, operation
 from ._roles import Roles
 from ._service_config import ServiceConfigurations
 from ._system import System
 from ._tokens import TokenManager, TokenState
+from ._user_credentials import ScopeCredentials
+from ._users import Users
 
 __all__ = ["Client", "Scope"]
 
@@ -88,6 +98,24 @@ class _Resources:
     def system(self) -> System:
         """What the server says about itself (its version), without a token."""
         return System(self._binding)
+
+    @property
+    def users(self) -> Users:
+        """The users of this scope, with their credentials and MFA settings."""
+        return Users(self._binding)
+
+    @property
+    def credentials(self) -> ScopeCredentials:
+        """Every password and API key stored for the users of this scope."""
+        return ScopeCredentials(self._binding)
+
+    @property
+    def me(self) -> CurrentUser:
+        """The logged-in user's own profile, password, MFA and permissions.
+
+        The same in every scope view: these calls always act on the caller.
+        """
+        return CurrentUser(self._binding)
 
 
 class Scope(_Resources):
@@ -189,11 +217,20 @@ class Client(_Resources):
     ) -> None:
         await self.close()
 
+    @operation(LOGIN_USER)
+    @operation(LOGIN_API_KEY)
+    @operation(LOGIN_MFA)
+    @operation(LOGIN_JWT)
     async def login(self) -> None:
-        """Log in now (calls also log in lazily); after ``logout()``, start again."""
+        """Log in now (calls also log in lazily); after ``logout()``, start again.
+
+        The credentials given to the client choose the login: a password
+        (with an MFA code when needed), an API key, or OpenID Connect tokens.
+        """
         self._check_open()
         await self._tokens.login()
 
+    @operation(LOGOUT)
     async def logout(self) -> None:
         """End the session on the server; later calls raise ``NotAuthenticated``."""
         await self._tokens.logout()

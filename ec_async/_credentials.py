@@ -6,15 +6,33 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
-__all__ = ["ApiKey", "Credentials", "CredentialsProvider", "UsernamePassword"]
+__all__ = [
+    "ApiKey",
+    "Credentials",
+    "CredentialsProvider",
+    "OpenIdConnectTokens",
+    "UsernamePassword",
+]
 
 
 @attrs.frozen
 class UsernamePassword:
-    """A user name and password, for ``POST /authentication/user``."""
+    """A user name and password, for ``POST /authentication/user``.
+
+    A user with MFA on also needs ``authentication_code`` (the current TOTP
+    code, or a scratch code) or the ``trust_key`` of a trusted machine;
+    ``trust_me=True`` with a code asks for such a key, which the new access
+    token then carries as ``trust_key``. Codes change every 30 seconds, so
+    pass a ``credentials_provider`` that reads a fresh one at each login.
+    """
 
     username: str
     password: str = attrs.field(repr=False)
+    authentication_code: str | None = attrs.field(
+        default=None, kw_only=True, repr=False
+    )
+    trust_key: str | None = attrs.field(default=None, kw_only=True, repr=False)
+    trust_me: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
@@ -24,7 +42,19 @@ class ApiKey:
     api_key: str = attrs.field(repr=False)
 
 
-Credentials = UsernamePassword | ApiKey
+@attrs.frozen
+class OpenIdConnectTokens:
+    """Tokens from an OpenID Connect provider, for ``POST /authentication/jwt``.
+
+    The server accepts them only when its OpenID Connect plug-in is set up;
+    otherwise the login fails with ``AuthenticationError``.
+    """
+
+    access_token: str = attrs.field(repr=False)
+    id_token: str = attrs.field(repr=False)
+
+
+Credentials = UsernamePassword | ApiKey | OpenIdConnectTokens
 
 CredentialsProvider = Callable[[], Credentials | Awaitable[Credentials]]
 """Called whenever the client must log in, so secrets can be fetched on demand."""

@@ -16,6 +16,7 @@
         ├── BadRequest (ValueError)          400
         │   └── LimitExceeded                a limit below what an account uses
         ├── AuthenticationError              401
+        │   └── MfaRequired                  403 on login: a second factor is needed
         ├── PermissionDenied                 403
         ├── NotFound (LookupError)           404
         ├── Conflict                         409, and the server's 500s for conflicts
@@ -46,6 +47,7 @@ __all__ = [
     "ECError",
     "LimitExceeded",
     "LimitReached",
+    "MfaRequired",
     "NotAuthenticated",
     "NotFound",
     "OptimisticLockError",
@@ -181,6 +183,15 @@ class AuthenticationError(APIError):
     hint = "check the credentials; the server never says which part was wrong"
 
 
+class MfaRequired(AuthenticationError):
+    """403 on login: the user has MFA on, and no code or trust key was given."""
+
+    hint = (
+        "log in again with UsernamePassword(..., authentication_code=<TOTP code>) "
+        "or the trust_key of a trusted machine"
+    )
+
+
 class PermissionDenied(APIError):
     """403: the user lacks a permission; ``permission`` is the one required."""
 
@@ -284,6 +295,9 @@ _BY_CODE: Mapping[str, type[APIError]] = {
     "MAX_NUMBER_OF_ITEMS_REACHED": LimitReached,
     "LIMIT_EXCEEDED": LimitExceeded,
     "PARENT_LIMIT_EXCEEDED": LimitExceeded,
+    # A user name taken in another account (Kapua's message is cut short).
+    "ENTITY_ALREADY_EXIST_IN_ANOTHER_ACCOUNT": DuplicateName,
+    "REQUIRE_MFA_CREDENTIALS": MfaRequired,
     "OPTIMISTIC_LOCKING": OptimisticLockError,
     "DEVICE_NOT_CONNECTED": DeviceNotConnected,
     "SUBJECT_UNAUTHORIZED": PermissionDenied,
@@ -291,6 +305,7 @@ _BY_CODE: Mapping[str, type[APIError]] = {
 }
 
 _BY_TYPE: Mapping[str, type[APIError]] = {
+    "mfaRequiredExceptionInfo": MfaRequired,
     "deviceNotConnectedExceptionInfo": DeviceNotConnected,
     "subjectUnauthorizedExceptionInfo": PermissionDenied,
     "entityNotFoundExceptionInfo": NotFound,

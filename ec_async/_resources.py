@@ -133,6 +133,25 @@ class Collection(Generic[ModelT]):
             raise ConfigurationError(msg)
         return token.scope_id
 
+    async def _perform(
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        body: Any = None,
+        *,
+        secret: bool = False,
+    ) -> Any:
+        """Send an operation beyond plain CRUD and return its decoded body, if any.
+
+        ``secret`` marks a body that carries or returns a password or key, so
+        that no error message ever quotes it.
+        """
+        for name, value in path_params.items():
+            check_id(name, value)
+        return await self._send(
+            op, path_params=path_params, body=body, secret_body=secret
+        )
+
     async def _fetch_one(
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
     ) -> ModelT:
@@ -244,9 +263,7 @@ class Collection(Generic[ModelT]):
         return structure(document, self._model)
 
     async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
-        for name, value in path_params.items():
-            check_id(name, value)
-        await self._send(op, path_params=path_params)
+        await self._perform(op, path_params)
 
     def _page_from(self, document: Any) -> ListResult[ModelT]:
         return _page_from(document, self._model)

@@ -8,14 +8,15 @@ from typing import Any
 
 import attrs
 
-from ._access import Permission, permission_bodies
+from ._access import permission_bodies
 from ._convert import request_body
 from ._models import ListResult, _extra, _read_only
+from ._permission_models import Permission, RolePermission
 from ._pipeline import Operation, query_params
 from ._resources import DEFAULT_PAGE_SIZE, Collection, operation, paging_params
 from ._users import User
 
-__all__ = ["Role", "RoleCreator", "RolePermission", "RolePermissions", "Roles"]
+__all__ = ["Role", "RoleCreator", "RolePermissions", "Roles"]
 
 
 @attrs.frozen(kw_only=True)
@@ -41,19 +42,6 @@ class RoleCreator:
     name: str
     description: str | None = None
     permissions: list[Permission] = attrs.field(factory=list)
-    extra: dict[str, Any] = _extra()
-
-
-@attrs.frozen(kw_only=True)
-class RolePermission:
-    """One permission of a role."""
-
-    id: str = _read_only(required=True)
-    scope_id: str | None = _read_only()
-    role_id: str | None = None
-    permission: Permission = attrs.field(factory=Permission)
-    created_on: dt.datetime | None = _read_only()
-    created_by: str | None = _read_only()
     extra: dict[str, Any] = _extra()
 
 

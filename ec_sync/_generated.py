@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
@@ -18,6 +19,8 @@ from ec_async import (
     AccessToken,
     Account,
     AccountCreator,
+    Credential,
+    CredentialCreator,
     CredentialsProvider,
     Device,
     DeviceCreator,
@@ -27,6 +30,8 @@ from ec_async import (
     Group,
     GroupCreator,
     ListResult,
+    LoginInfo,
+    MfaOption,
     Permission,
     PropertyValue,
     RetryPolicy,
@@ -40,6 +45,8 @@ from ec_async import (
     Timeouts,
     TokenState,
     User,
+    UserCreator,
+    UserProfile,
 )
 
 from ._portal import Portal
@@ -50,6 +57,8 @@ __all__ = [
     "AccessRoles",
     "Accounts",
     "Client",
+    "CurrentUser",
+    "CurrentUserMfa",
     "Devices",
     "Domains",
     "EndpointInfos",
@@ -57,9 +66,13 @@ __all__ = [
     "RolePermissions",
     "Roles",
     "Scope",
+    "ScopeCredentials",
     "ServiceConfigurations",
     "System",
     "Tags",
+    "UserCredentials",
+    "UserMfa",
+    "Users",
 ]
 
 
@@ -430,7 +443,11 @@ class Client:
         return self._async.base_url
 
     def login(self) -> None:
-        """Log in now (calls also log in lazily); after ``logout()``, start again."""
+        """Log in now (calls also log in lazily); after ``logout()``, start again.
+
+        The credentials given to the client choose the login: a password
+        (with an MFA code when needed), an API key, or OpenID Connect tokens.
+        """
         self._portal.call(self._async.login)
 
     def logout(self) -> None:
@@ -515,6 +532,24 @@ class Client:
         """What the server says about itself (its version), without a token."""
         return System(self._portal, self._async.system)
 
+    @property
+    def users(self) -> Users:
+        """The users of this scope, with their credentials and MFA settings."""
+        return Users(self._portal, self._async.users)
+
+    @property
+    def credentials(self) -> ScopeCredentials:
+        """Every password and API key stored for the users of this scope."""
+        return ScopeCredentials(self._portal, self._async.credentials)
+
+    @property
+    def me(self) -> CurrentUser:
+        """The logged-in user's own profile, password, MFA and permissions.
+
+        The same in every scope view: these calls always act on the caller.
+        """
+        return CurrentUser(self._portal, self._async.me)
+
     def __enter__(self) -> Self:
         self._portal.enter(self._async.__aenter__)
         return self
@@ -529,6 +564,85 @@ class Client:
 
     def __repr__(self) -> str:
         return repr(self._async)
+
+
+class CurrentUser:
+    """The logged-in user's own settings."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.CurrentUser) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def login_info(self) -> LoginInfo:
+        """The current token and the caller's permissions, direct and by role."""
+        return self._portal.call(self._async.login_info)
+
+    def profile(self) -> UserProfile:
+        """The caller's display name, phone number and email."""
+        return self._portal.call(self._async.profile)
+
+    def update_profile(self, profile: UserProfile) -> None:
+        """Replace the caller's profile; a field left ``None`` is cleared.
+
+        Read it with ``profile()``, change a copy with ``attrs.evolve``, and
+        send that. The email must look like one.
+        """
+        self._portal.call(self._async.update_profile, profile)
+
+    def change_password(self, current_password: str, new_password: str) -> Credential:
+        """Change the caller's password, proving the current one.
+
+        A wrong current password answers 401, like a failed login (and counts
+        towards lockout); so this call is sent once and never replayed with a
+        renewed token: ``AuthenticationError`` here means the current password
+        was refused. The session itself stays valid.
+        """
+        return self._portal.call(
+            self._async.change_password, current_password, new_password
+        )
+
+    @property
+    def mfa(self) -> CurrentUserMfa:
+        """The caller's own MFA setting."""
+        return CurrentUserMfa(self._portal, self._async.mfa)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class CurrentUserMfa:
+    """The caller's own MFA setting, whatever the scope of the view."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.CurrentUserMfa) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def get(self) -> MfaOption:
+        """The caller's MFA setting; ``NotFound`` when MFA is off."""
+        return self._portal.call(self._async.get)
+
+    def create(self) -> MfaOption:
+        """Turn MFA on and return the secret and scratch codes, shown this once.
+
+        Add ``mfa_secret_key`` to an authenticator app; later logins need its
+        current code. Only ``INTERNAL`` users may turn MFA on.
+        """
+        return self._portal.call(self._async.create)
+
+    def delete(self) -> None:
+        """Turn MFA off for the caller."""
+        self._portal.call(self._async.delete)
+
+    def disable_trust(self) -> None:
+        """Forget the caller's trusted machine; the next login needs a code."""
+        self._portal.call(self._async.disable_trust)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
 
 
 class Devices:
@@ -1124,8 +1238,129 @@ class Scope:
         """What the server says about itself (its version), without a token."""
         return System(self._portal, self._async.system)
 
+    @property
+    def users(self) -> Users:
+        """The users of this scope, with their credentials and MFA settings."""
+        return Users(self._portal, self._async.users)
+
+    @property
+    def credentials(self) -> ScopeCredentials:
+        """Every password and API key stored for the users of this scope."""
+        return ScopeCredentials(self._portal, self._async.credentials)
+
+    @property
+    def me(self) -> CurrentUser:
+        """The logged-in user's own profile, password, MFA and permissions.
+
+        The same in every scope view: these calls always act on the caller.
+        """
+        return CurrentUser(self._portal, self._async.me)
+
     def __repr__(self) -> str:
         return repr(self._async)
+
+
+class ScopeCredentials:
+    """Every credential of one scope, whoever it belongs to."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.ScopeCredentials) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        user_id: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[Credential]:
+        """One page of the scope's credentials, or of one user's."""
+        return self._portal.call(
+            self._async.list,
+            user_id=user_id,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, user_id: str | None = None, page_size: int = 100
+    ) -> Iterator[Credential]:
+        """Every credential of the scope (or of one user) once, page by page."""
+        return self._portal.iterate(
+            self._async.iter, user_id=user_id, page_size=page_size
+        )
+
+    def get(self, credential_id: str) -> Credential:
+        """One credential by id; its key is never included."""
+        return self._portal.call(self._async.get, credential_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Credential]:
+        """Credentials by ``_query``; ``limit=None`` asks for every row at once."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many credentials the scope holds."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: CredentialCreator) -> Credential:
+        """Create a credential for ``creator.user_id``; never retried.
+
+        For an API key, the answer's ``credential_key`` is the key: the only
+        time the server shows it.
+        """
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, credential: Credential) -> Credential:
+        """Replace a credential's status and expiry; ``optlock`` must match.
+
+        The key cannot change this way: reset a password instead. Kapua
+        asks for ``credential:write`` on every scope to change the lockout
+        fields, so unlock a locked credential before updating it.
+        """
+        return self._portal.call(self._async.update, credential)
+
+    def delete(self, credential_id: str) -> None:
+        """Delete a credential; the user can no longer log in with it."""
+        self._portal.call(self._async.delete, credential_id)
+
+    def unlock(self, credential_id: str) -> None:
+        """Clear a credential's failed logins and lockout, so it works again."""
+        self._portal.call(self._async.unlock, credential_id)
+
+    def available_types(self) -> frozenset[str]:
+        """The credential types this server accepts, such as ``PASSWORD``."""
+        return self._portal.call(self._async.available_types)
+
+    def reset_password(
+        self, credential_id: str, new_password: str
+    ) -> Credential | None:
+        """Replace a password credential, by its id, in the caller's own account.
+
+        Kapua deprecates this form and ignores the scope of this view:
+        prefer ``ec.users.credentials(user_id).reset_password()``. The answer
+        is a new credential with a new id.
+        """
+        return self._portal.call(
+            self._async.reset_password, credential_id, new_password
+        )
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
 
 
 class ServiceConfigurations:
@@ -1255,6 +1490,195 @@ class Tags:
     def count(self) -> int:
         """How many tags the scope has."""
         return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class UserCredentials:
+    """The credentials of one user."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.UserCredentials) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def user_id(self) -> str:
+        """The user whose credentials these are."""
+        return self._async.user_id
+
+    def list(self, *, offset: int = 0, limit: int = 50) -> ListResult[Credential]:
+        """One page of the user's credentials (this listing cannot be sorted)."""
+        return self._portal.call(self._async.list, offset=offset, limit=limit)
+
+    def count(self) -> int:
+        """How many credentials the user has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: CredentialCreator) -> Credential:
+        """Create a credential for this user; ``creator.user_id`` may be left out."""
+        return self._portal.call(self._async.create, creator)
+
+    def create_password(
+        self, password: str, *, expiration_date: datetime.datetime | None = None
+    ) -> Credential:
+        """Give the user a password; a user has at most one."""
+        return self._portal.call(
+            self._async.create_password, password, expiration_date=expiration_date
+        )
+
+    def create_api_key(
+        self, *, expiration_date: datetime.datetime | None = None
+    ) -> Credential:
+        """Give the user a new API key, generated by the server.
+
+        The answer's ``credential_key`` is the key, shown this once: store it
+        now (it never shows in a repr). Log in with
+        ``Client(url, api_key=credential.credential_key)``.
+        """
+        return self._portal.call(
+            self._async.create_api_key, expiration_date=expiration_date
+        )
+
+    def reset_password(self, new_password: str) -> Credential | None:
+        """Set the user's password as an administrator (no current password).
+
+        The old password credential is replaced by a new one, unlocked, with
+        a new id; a user without a password gets one.
+        """
+        return self._portal.call(self._async.reset_password, new_password)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class UserMfa:
+    """One user's MFA setting, as an administrator sees it.
+
+    Kapua lets only the user turn MFA on (``create`` for someone else is
+    refused with ``PermissionDenied``); an administrator can read it, turn it
+    off, and forget the user's trusted machine.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.UserMfa) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def user_id(self) -> str:
+        """The user whose setting this is."""
+        return self._async.user_id
+
+    def get(self) -> MfaOption:
+        """The user's MFA setting; ``NotFound`` when MFA is off."""
+        return self._portal.call(self._async.get)
+
+    def create(self) -> MfaOption:
+        """Turn MFA on; Kapua deprecates this form and allows it only for oneself."""
+        return self._portal.call(self._async.create)
+
+    def delete(self) -> None:
+        """Turn MFA off for the user."""
+        self._portal.call(self._async.delete)
+
+    def disable_trust(self) -> None:
+        """Forget the user's trusted machine; the next login needs a code."""
+        self._portal.call(self._async.disable_trust)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class Users:
+    """The users of one scope, and the views of one user's credentials and MFA."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Users) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[User]:
+        """One page of the scope's users, by name unless sorted otherwise."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[User]:
+        """Every matching user once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter, name=name, match_term=match_term, page_size=page_size
+        )
+
+    def get(self, user_id: str) -> User:
+        """One user by id."""
+        return self._portal.call(self._async.get, user_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[User]:
+        """Users by ``_query``; ``limit=None`` asks for every row at once."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many users the scope has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: UserCreator) -> User:
+        """Create a user; a name already taken raises ``DuplicateName``."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, user: User) -> User:
+        """Replace a user whole; its ``optlock`` must match the server's.
+
+        Read, change a copy with ``attrs.evolve``, then update; an
+        ``OptimisticLockError`` means someone else changed it in between.
+        """
+        return self._portal.call(self._async.update, user)
+
+    def delete(self, user_id: str) -> None:
+        """Delete a user and their credentials; nobody can delete themselves."""
+        self._portal.call(self._async.delete, user_id)
+
+    def credentials(self, user_id: str) -> UserCredentials:
+        """The credentials of one user: passwords and API keys."""
+        return UserCredentials(self._portal, self._async.credentials(user_id))
+
+    def mfa(self, user_id: str) -> UserMfa:
+        """One user's multi-factor authentication settings, as an administrator."""
+        return UserMfa(self._portal, self._async.mfa(user_id))
 
     @property
     def scope_id(self) -> str:

@@ -36,6 +36,7 @@ from ec_async.emulator._records.devices import (
     insert_connections,
     insert_devices,
 )
+from ec_async.emulator._records.mfa import find_option, insert_option
 from ec_async.emulator._records.service_configs import (
     INFINITE,
     LIMITED_SERVICES,
@@ -51,6 +52,7 @@ from ec_async.emulator._records.users import (
 )
 from ec_async.emulator._resources.device_connections import CONNECTION_STATUSES
 from ec_async.emulator._store import new_id
+from ec_async.emulator._totp import new_secret, totp_code
 
 __all__ = ["EmulatorAdmin"]
 
@@ -375,6 +377,34 @@ class EmulatorAdmin:
         Tokens issued after the snapshot stop working; those it holds work again.
         """
         self._context.store.restore(snapshot)
+
+    def enable_mfa(self, user_id: str) -> str:
+        """Turn MFA on for a user (as ``POST /user/mfa`` would) and return the secret.
+
+        The option gets no scratch codes; compute login codes with ``totp_code``.
+        """
+        secret = new_secret()
+        with self._context.store.transaction() as db:
+            user = self._existing_user(db, user_id)
+            if find_option(db, user["scope_id"], user["id"]) is not None:
+                msg = f"user {user_id} already has MFA on"
+                raise ValueError(msg)
+            insert_option(
+                db,
+                option_id=new_id(db, "mfa_options"),
+                scope_id=user["scope_id"],
+                user_id=user["id"],
+                secret=secret,
+                scratch_codes=(),
+                now=self._now(),
+                by=1,
+            )
+
+        return secret
+
+    def totp_code(self, secret: str) -> str:
+        """Return the code an authenticator app shows for ``secret``, by this clock."""
+        return totp_code(secret, self._now() / 1000)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward, e.g. past a token's expiry."""

@@ -19,6 +19,8 @@ class EmulatorConfig:
     server whose clock differs from the client's. ``faults`` are injected
     from the start, drawn with ``fault_seed`` (``Emulator.faults`` changes
     them while it runs).
+    server whose clock differs from the client's. ``password_min_length`` is
+    Kapua's system-wide minimum (``...userpass.password.minlength``).
     """
 
     access_token_ttl: float = 1800.0
@@ -30,3 +32,4 @@ class EmulatorConfig:
     clock_offset: float = 0.0
     faults: tuple[Fault, ...] = ()
     fault_seed: int = 0
+    password_min_length: int = 12

@@ -90,6 +90,26 @@ CREATE TABLE IF NOT EXISTS credentials (
 );
 CREATE INDEX IF NOT EXISTS credentials_by_user ON credentials (user_id, credential_type);
 
+CREATE TABLE IF NOT EXISTS mfa_options (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL UNIQUE,
+    mfa_secret_key TEXT NOT NULL,
+    trust_key TEXT,
+    trust_expiration_date INTEGER,
+    {_AUDIT}
+);
+
+CREATE TABLE IF NOT EXISTS scratch_codes (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    mfa_option_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS scratch_codes_by_option ON scratch_codes (mfa_option_id);
+
 CREATE TABLE IF NOT EXISTS access_infos (
     id INTEGER PRIMARY KEY,
     scope_id INTEGER NOT NULL,

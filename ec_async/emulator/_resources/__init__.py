@@ -7,14 +7,18 @@ from ec_async.emulator._resources import (
     access_infos,
     accounts,
     authentication,
+    credentials,
     device_connections,
     devices,
     domains,
     endpoint_infos,
     groups_tags,
+    mfa,
     roles,
     service_configurations,
     system_info,
+    user_profile,
+    users,
 )
 
 __all__ = ["ROUTES"]
@@ -33,4 +37,8 @@ ROUTES: tuple[Route, ...] = (
     *groups_tags.ROUTES,
     *endpoint_infos.ROUTES,
     *service_configurations.ROUTES,
+    *user_profile.ROUTES,
+    *mfa.ROUTES,
+    *credentials.ROUTES,
+    *users.ROUTES,
 )

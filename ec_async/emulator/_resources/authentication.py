@@ -1,4 +1,9 @@
-"""Authentication: logins, refresh, logout and login info (``/authentication``)."""
+"""Authentication: logins, refresh, logout and login info (``/authentication``).
+
+A password login of a user with MFA on also needs a TOTP code, a scratch code
+or a trust key (``_resources/mfa.py``); OpenID Connect logins are refused, as
+by a Kapua without its SSO plug-in.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from ec_async.emulator._call import Call, Route
 from ec_async.emulator._context import EmulatorContext
 from ec_async.emulator._errors import EmptyError, KapuaError, refresh_error
 from ec_async.emulator._hashing import verify_api_key, verify_secret
+from ec_async.emulator._listing import bool_param
 from ec_async.emulator._records.access import (
     access_permission_rows,
     grant_of,
@@ -29,6 +35,7 @@ from ec_async.emulator._records.users import (
     record_login_failure,
     reset_login_failures,
 )
+from ec_async.emulator._resources.mfa import check_second_factor
 from ec_async.emulator._store import new_id
 from ec_async.emulator._tokens import unverified_claims
 from ec_async.emulator._wire import (
@@ -41,7 +48,7 @@ from ec_async.emulator._wire import (
     updatable_entity,
 )
 
-__all__ = ["ROUTES", "access_token_json"]
+__all__ = ["ROUTES", "access_token_json", "verify_user_password"]
 
 logger = logging.getLogger("ec_async.emulator")
 
@@ -105,32 +112,78 @@ def _credential_usable(credential: sqlite3.Row, now: int) -> bool:
     )
 
 
-def _password_login(
-    db: sqlite3.Connection, context: EmulatorContext, username: str, password: str
+def _count_failure(
+    db: sqlite3.Connection, context: EmulatorContext, credential: sqlite3.Row
+) -> None:
+    config = context.config
+    record_login_failure(
+        db,
+        credential,
+        now=context.clock.now_ms(),
+        max_failures=config.lockout_max_failures,
+        reset_after_ms=round(config.lockout_reset_after * 1000),
+        lock_duration_ms=round(config.lockout_duration * 1000),
+    )
+
+
+def _checked_password(
+    db: sqlite3.Connection, context: EmulatorContext, user: sqlite3.Row, password: str
 ) -> sqlite3.Row | None:
-    """Return the user if the password is right; count a wrong one for lockout."""
+    """Return the user's PASSWORD credential if it is usable and ``password`` fits.
+
+    A wrong password counts towards lockout; a locked, disabled or expired
+    credential (or user, or account) refuses even the right one.
+    """
     now = context.clock.now_ms()
-    user = find_user_by_name(db, username)
-    if user is None or not _user_may_log_in(db, user, now):
+    if not _user_may_log_in(db, user, now):
         return None
     credential = password_credential(db, user["id"])
     if credential is None or not _credential_usable(credential, now):
         return None
-
-    config = context.config
     if not verify_secret(password, credential["credential_key"]):
-        record_login_failure(
-            db,
-            credential,
-            now=now,
-            max_failures=config.lockout_max_failures,
-            reset_after_ms=round(config.lockout_reset_after * 1000),
-            lock_duration_ms=round(config.lockout_duration * 1000),
-        )
+        _count_failure(db, context, credential)
         return None
-    reset_login_failures(db, credential, now)
 
-    return user
+    return credential
+
+
+def verify_user_password(
+    db: sqlite3.Connection, context: EmulatorContext, user: sqlite3.Row, password: str
+) -> bool:
+    """Check a user's password as a login does (Kapua's ``verifyCredentials``)."""
+    credential = _checked_password(db, context, user, password)
+    if credential is None:
+        return False
+    reset_login_failures(db, credential, context.clock.now_ms())
+
+    return True
+
+
+def _password_login(
+    db: sqlite3.Connection,
+    context: EmulatorContext,
+    body: dict[str, Any],
+    *,
+    trust_me: bool,
+) -> tuple[sqlite3.Row, str | None] | None:
+    """Return the user (and a new trust key) if the login passes both factors.
+
+    A wrong MFA code counts towards lockout like a wrong password; a missing
+    one raises the 403 ``REQUIRE_MFA_CREDENTIALS``, which counts for nothing.
+    """
+    user = find_user_by_name(db, _text(body, "username"))
+    if user is None:
+        return None
+    credential = _checked_password(db, context, user, _text(body, "password"))
+    if credential is None:
+        return None
+    second = check_second_factor(db, context, user, body, trust_me=trust_me)
+    if not second.passed:
+        _count_failure(db, context, credential)
+        return None
+    reset_login_failures(db, credential, context.clock.now_ms())
+
+    return user, second.trust_key
 
 
 def _api_key_login(
@@ -196,26 +249,47 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _logged_in(context: EmulatorContext, token: sqlite3.Row, how: str) -> web.Response:
+def _logged_in(
+    context: EmulatorContext,
+    token: sqlite3.Row,
+    how: str,
+    trust_key: str | None = None,
+) -> web.Response:
     context.counters.logins += 1
     logger.info("emulator login (%s) of user %s", how, compact(token["user_id"]))
+    document = access_token_json(token)
+    if trust_key is not None:
+        # Shown once, in the login that asked to trust this machine.
+        document["trustKey"] = trust_key
 
-    return json_response(access_token_json(token))
+    return json_response(document)
 
 
-async def login_user(call: Call) -> web.StreamResponse:
-    """POST /authentication/user: log in with ``username`` and ``password``."""
+async def _login_with_password(call: Call, *, trust_me: bool) -> web.StreamResponse:
     body = await call.json_body()
     context = call.context
     with context.store.transaction() as db:
-        user = _password_login(
-            db, context, _text(body, "username"), _text(body, "password")
+        passed = _password_login(
+            db, context, body, trust_me=trust_me or body.get("trustMe") is True
         )
-        token = None if user is None else _issue_token(db, context, user)
-    if token is None:
+        token = None if passed is None else _issue_token(db, context, passed[0])
+    if passed is None or token is None:
         raise await _refuse_login(context)
+    _, trust_key = passed
 
-    return _logged_in(context, token, "password")
+    return _logged_in(context, token, "password", trust_key)
+
+
+async def login_user(call: Call) -> web.StreamResponse:
+    """POST /authentication/user: ``username`` and ``password``, plus MFA if on."""
+    return await _login_with_password(call, trust_me=False)
+
+
+async def login_mfa(call: Call) -> web.StreamResponse:
+    """POST /authentication/mfa (deprecated): the same, ``enableTrust`` as trustMe."""
+    return await _login_with_password(
+        call, trust_me=bool_param(call.query, "enableTrust")
+    )
 
 
 async def login_api_key(call: Call) -> web.StreamResponse:
@@ -229,6 +303,18 @@ async def login_api_key(call: Call) -> web.StreamResponse:
         raise await _refuse_login(context)
 
     return _logged_in(context, token, "api key")
+
+
+async def login_jwt(call: Call) -> web.StreamResponse:
+    """POST /authentication/jwt: refused, as by a Kapua without OpenID Connect.
+
+    Kapua checks these tokens with its SSO plug-in's realm; the emulator has
+    no identity provider, so every such login fails like a wrong password:
+    a bare 401 after the usual pause.
+    """
+    await call.json_body()
+
+    raise await _refuse_login(call.context)
 
 
 def _replace_token(
@@ -318,6 +404,8 @@ async def login_info(call: Call) -> web.StreamResponse:
 
 ROUTES = (
     Route("POST", "/authentication/user", login_user),
+    Route("POST", "/authentication/mfa", login_mfa),
+    Route("POST", "/authentication/jwt", login_jwt),
     Route("POST", "/authentication/apikey", login_api_key),
     Route("POST", "/authentication/refresh", refresh),
     Route("POST", "/authentication/logout", logout),
