@@ -31,7 +31,7 @@ from ec_async.emulator._exchange import Exchange
 
 from ._routing import Operation
 from ._schemas import declared_only, resolve
-from ._seed_ids import SeedIds, fill_template
+from ._seed_ids import Binding, SeedIds, fill_template
 from ._server_errors import explain_server_error
 from ._validator import Judgement, SpecValidator
 
@@ -73,7 +73,7 @@ def route_key(method: str, path: str) -> tuple[str, str]:
     return method.upper(), _ROUTE_PARAMETER.sub("{}", path)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Credentials:
     """The tenant admin's secrets, used in requests and kept out of every report."""
 
@@ -82,6 +82,9 @@ class Credentials:
     api_key: str
     access_token: str
     refresh_token: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r})"
 
     def known_values(self) -> Mapping[str, tuple[str, ...]]:
         """Return real values for login and refresh body fields, by field name."""
@@ -133,7 +136,7 @@ class OperationReport:
     valid_requests: int = 0
     unsent: int = 0
     statuses: Counter[int] = attrs.field(factory=Counter)
-    judgements: list[Judgement] = attrs.field(factory=list)
+    judgements: list[Judgement] = attrs.field(factory=list, repr=False)
     problems: dict[str, list[str]] = attrs.field(factory=dict)
 
     def add_problem(self, message: str, example: str) -> None:
@@ -194,12 +197,12 @@ class PropertyRun:
     emulator: Emulator
     recorder: Recorder
     validator: SpecValidator
-    operations: Mapping[tuple[str, str], AnyOperation]
-    implemented: frozenset[tuple[str, str]]
-    seed_ids: SeedIds
+    operations: Mapping[tuple[str, str], AnyOperation] = attrs.field(repr=False)
+    implemented: frozenset[tuple[str, str]] = attrs.field(repr=False)
+    seed_ids: SeedIds = attrs.field(repr=False)
     credentials: Credentials
-    http: requests.Session
-    snapshot: bytes
+    http: requests.Session = attrs.field(repr=False)
+    snapshot: bytes = attrs.field(repr=False)
 
     def implements(self, operation: Operation) -> bool:
         """Return whether the emulator serves ``operation`` (else it answers 404)."""
@@ -245,7 +248,49 @@ class PropertyRun:
         if mode is GenerationMode.NEGATIVE:
             return cases
 
-        return _realistic(cases, self._body_schema(operation), self)
+        cases = _realistic(cases, self._body_schema(operation), self)
+        updates = [
+            _realistic(
+                generated.as_strategy(
+                    mode, path_parameters=dict(binding), media_type=_JSON
+                ),
+                self._body_schema(operation),
+                self,
+                stored=entity,
+            )
+            for binding, entity in self._stored_entities(operation)
+        ]
+
+        return st.one_of(cases, *updates) if updates else cases
+
+    def _stored_entities(
+        self, operation: Operation
+    ) -> list[tuple[Binding, dict[str, Any]]]:
+        """Return the entities a PUT replaces, read by the GET of the same path.
+
+        A generated body rarely carries the stored ``optlock`` and valid
+        references; the stored entity with a field or two changed does.
+        """
+        if operation.method != "PUT" or not self.implements(
+            attrs.evolve(operation, method="GET")
+        ):
+            return []
+
+        names = set(_names(operation.template))
+        found = []
+        for binding in self.seed_ids.bindings_for(operation.template):
+            if set(binding) != names:
+                continue
+            self.emulator.admin.restore(self.snapshot)
+            reply = self.http.get(
+                self.emulator.base_url + fill_template(operation.template, binding),
+                headers={"Authorization": f"Bearer {self.credentials.access_token}"},
+                timeout=_TIMEOUT,
+            )
+            if reply.status_code == 200:
+                found.append((binding, reply.json()))
+
+        return found
 
     def _body_schema(self, operation: Operation) -> Any:
         declared = resolve(self.validator.spec, operation.definition.get("requestBody"))
@@ -395,16 +440,32 @@ def _run_examples(
 
 
 def _realistic(
-    cases: st.SearchStrategy[AnyCase], body_schema: Any, run: PropertyRun
+    cases: st.SearchStrategy[AnyCase],
+    body_schema: Any,
+    run: PropertyRun,
+    stored: Mapping[str, Any] | None = None,
 ) -> st.SearchStrategy[AnyCase]:
-    """Valid cases without undeclared fields, and with real ids in most id fields."""
+    """Valid cases without undeclared fields, and with real ids in most id fields.
+
+    With a ``stored`` entity, the body is that entity with up to two of the
+    generated fields in place of its own.
+    """
 
     @st.composite
     def realistic(draw: st.DrawFn) -> AnyCase:
         case = draw(cases)
         if body_schema is not None and isinstance(case.body, dict | list):
             body = declared_only(run.validator.spec, body_schema, case.body)
-            case.body = _with_real_values(draw, body, run.values_named)
+            body = _with_real_values(draw, body, run.values_named)
+            if stored is not None and isinstance(body, dict):
+                fields = sorted(body)
+                changed = (
+                    draw(st.sets(st.sampled_from(fields), max_size=2))
+                    if fields
+                    else set()
+                )
+                body = {**stored, **{name: body[name] for name in changed}}
+            case.body = body
         if case.query:
             case.query = _with_real_values(draw, case.query, run.values_named)
 
