@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck generate check-generated emulator bench clean
+.PHONY: demo test conformance lint typecheck generate check-generated emulator bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ demo: $(STAMP)
 
 test: lint typecheck check-generated
 	$(BIN)/python -m pytest -q
+
+# The property-based conformance run at full size (make test runs it small):
+# EC_CONFORMANCE_EXAMPLES valid and as many invalid requests per operation.
+CONFORMANCE_EXAMPLES ?= 100
+
+conformance: $(STAMP)
+	EC_CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) $(BIN)/python -m pytest -q \
+		tests/conformance/test_property.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

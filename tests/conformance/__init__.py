@@ -8,6 +8,7 @@ from ._defects import KNOWN_DEFECTS, SpecDefect, defect, without
 from ._observer import SpecCoverage, SpecObserver
 from ._patches import DefectGone
 from ._routing import Operation
+from ._server_errors import SERVER_ERRORS, ServerError, explain_server_error
 from ._server_rules import ERROR_INFOS, GENERIC_ANSWERS, ErrorInfo, GenericAnswer
 from ._spec import (
     SPEC_DIR_ENV,
@@ -29,12 +30,14 @@ __all__ = [
     "ERROR_INFOS",
     "GENERIC_ANSWERS",
     "KNOWN_DEFECTS",
+    "SERVER_ERRORS",
     "SPEC_DIR_ENV",
     "DefectGone",
     "ErrorInfo",
     "GenericAnswer",
     "Judgement",
     "Operation",
+    "ServerError",
     "SpecCoverage",
     "SpecDefect",
     "SpecObserver",
@@ -44,6 +47,7 @@ __all__ = [
     "corrected_spec",
     "default_validator",
     "defect",
+    "explain_server_error",
     "load_spec",
     "missing_spec_reason",
     "requires_spec",

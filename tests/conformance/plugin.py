@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 
 from ._observer import SpecCoverage, SpecObserver
+from ._property import PropertySummary
 from ._spec import missing_spec_reason
 from ._validator import SpecValidator, default_validator
 
-__all__ = ["spec_observer", "spec_validator"]
+__all__ = ["property_summary", "spec_coverage", "spec_observer", "spec_validator"]
 
 
 _COVERAGE = pytest.StashKey[SpecCoverage]()
+_PROPERTY = pytest.StashKey[PropertySummary]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,12 +39,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Give the session an empty coverage record."""
     config.stash[_COVERAGE] = SpecCoverage()
+    config.stash[_PROPERTY] = PropertySummary()
 
 
 def pytest_terminal_summary(
     terminalreporter: Any, exitstatus: int, config: pytest.Config
 ) -> None:
     """Report coverage when any test used the observer, and write the JSON file."""
+    summary = config.stash[_PROPERTY]
+    if summary.reports or summary.not_implemented:
+        terminalreporter.write_sep("-", "Kapua spec property run")
+        for line in summary.lines():
+            terminalreporter.write_line(line)
+
     coverage = config.stash[_COVERAGE]
     if not coverage.operations:
         return
@@ -64,6 +73,18 @@ def spec_validator() -> SpecValidator:
         pytest.skip(missing_spec_reason())
 
     return validator
+
+
+@pytest.fixture(scope="session")
+def spec_coverage(request: pytest.FixtureRequest) -> SpecCoverage:
+    """The session's record of exercised operations, for tests that judge by hand."""
+    return request.config.stash[_COVERAGE]
+
+
+@pytest.fixture(scope="session")
+def property_summary(request: pytest.FixtureRequest) -> PropertySummary:
+    """The session's property-run summary, shown at the end of the session."""
+    return request.config.stash[_PROPERTY]
 
 
 @pytest.fixture

@@ -521,3 +521,58 @@ async def test_query_body_null_ask_total_count_is_unset(api: Api) -> None:
 
     assert 200 == reply.status
     assert (1, None) == (reply.json()["size"], reply.json().get("totalCount"))
+
+
+async def test_tag_ids_are_a_set_of_compact_ids(api: Api) -> None:
+    """tagIds come back as a set in compact form: AAAB is id 1, written AQ (§5)."""
+    token = await api.token("acme-admin")
+
+    reply = await api.call(
+        "POST",
+        "/_/devices",
+        token=token,
+        body={"clientId": "tagged-new", "tagIds": ["AAAB", "AQ", None, "Ag"]},
+    )
+
+    assert 201 == reply.status
+    assert ["AQ", "Ag"] == reply.json()["tagIds"]
+
+
+@pytest.mark.parametrize("tag_id", [7, "é", ["AQ"]])
+async def test_tag_id_that_is_no_compact_id_is_an_empty_400(
+    api: Api, tag_id: Any
+) -> None:
+    """MOXy cannot bind a number, a non-base64url text or a list to a KapuaId."""
+    token = await api.token("acme-admin")
+
+    reply = await api.call(
+        "POST",
+        "/_/devices",
+        token=token,
+        body={"clientId": "bad-tag", "tagIds": [tag_id]},
+    )
+
+    assert (400, b"") == (reply.status, reply.body)
+
+
+async def test_extended_properties_keep_their_three_text_fields(api: Api) -> None:
+    """An extended property is groupName, name and value; other fields are dropped."""
+    token = await api.token("acme-admin")
+    sent = {"groupName": "Hardware", "name": "CPU", "value": "ARM", "unit": "none"}
+
+    reply = await api.call(
+        "POST",
+        "/_/devices",
+        token=token,
+        body={"clientId": "props-1", "extendedProperties": [sent]},
+    )
+
+    assert 201 == reply.status
+    assert [
+        {
+            "type": "deviceExtendedProperty",
+            "groupName": "Hardware",
+            "name": "CPU",
+            "value": "ARM",
+        }
+    ] == reply.json()["extendedProperties"]

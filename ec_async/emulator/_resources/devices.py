@@ -127,6 +127,7 @@ _MATCH_COLUMNS = tuple(
     )
 )
 _DEVICE_STATUSES = frozenset({"ENABLED", "DISABLED"})
+_EXTENDED_PROPERTY_FIELDS = ("groupName", "name", "value")
 _MAX_TEXT = 255
 
 
@@ -267,14 +268,48 @@ def _id_value(body: Mapping[str, Any], name: str) -> int | None:
     return decoded
 
 
-def _list_value(body: Mapping[str, Any], name: str) -> str:
+def _items(body: Mapping[str, Any], name: str) -> list[Any]:
+    """Return a list field's items; MOXy leaves null items out of the collection."""
     value = body.get(name)
     if value is None:
-        return "[]"
+        return []
     if not isinstance(value, list):
         raise EmptyError(400)
 
-    return json.dumps(value)
+    return [item for item in value if item is not None]
+
+
+def _tag_ids(body: Mapping[str, Any]) -> str:
+    """Return the stored form of ``tagIds``: a set of ids, in compact form.
+
+    An item that is not a compact id cannot be bound to a KapuaId (bare 400).
+    """
+    tag_ids: dict[str, None] = {}
+    for item in _items(body, "tagIds"):
+        decoded = decode_id(item) if isinstance(item, str) else None
+        if decoded is None:
+            raise EmptyError(400)
+        tag_ids[str(compact(decoded))] = None
+
+    return json.dumps(list(tag_ids))
+
+
+def _extended_properties(body: Mapping[str, Any]) -> str:
+    """Return the stored ``extendedProperties``: their three text fields only."""
+    properties = []
+    for item in _items(body, "extendedProperties"):
+        if not isinstance(item, dict):
+            raise EmptyError(400)
+        stored = {"type": "deviceExtendedProperty"}
+        for field in _EXTENDED_PROPERTY_FIELDS:
+            value = item.get(field)
+            if value is not None and not isinstance(value, str):
+                raise EmptyError(400)
+            if value is not None:
+                stored[field] = value
+        properties.append(stored)
+
+    return json.dumps(properties)
 
 
 def _device_columns(
@@ -290,8 +325,10 @@ def _device_columns(
     for name, kind in _FIELDS:
         if kind is Kind.ID:
             columns[column_name(name)] = _id_value(body, name)
+        elif name == "tagIds":
+            columns[column_name(name)] = _tag_ids(body)
         elif kind is Kind.JSON:
-            columns[column_name(name)] = _list_value(body, name)
+            columns[column_name(name)] = _extended_properties(body)
         else:
             columns[column_name(name)] = _text_value(body, name, prefix)
 
