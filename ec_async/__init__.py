@@ -24,6 +24,7 @@ from ._errors import (
     RequestTimeout,
     ServerError,
     SessionExpired,
+    TLSError,
     TokenVerificationError,
     TransportError,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Scope",
     "ServerError",
     "SessionExpired",
+    "TLSError",
     "Timeouts",
     "TokenState",
     "TokenVerificationError",

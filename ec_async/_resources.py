@@ -17,7 +17,7 @@ from ._convert import request_body, structure
 from ._errors import ConfigurationError, DecodeError, PagingError
 from ._ids import decode_compact_id
 from ._models import ListResult
-from ._pipeline import Call, Operation, Pipeline, query_params
+from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params
 from ._tokens import TokenManager
 
 __all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
@@ -51,11 +51,12 @@ def operations_of(cls: type) -> list[Operation]:
 
 @attrs.frozen
 class ScopeBinding:
-    """What a resource needs: the pipeline, the tokens, and the scope id it acts in."""
+    """What a resource needs: pipeline, tokens, the scope it acts in, call options."""
 
     pipeline: Pipeline
     tokens: TokenManager
     scope_id: str = OWN_SCOPE
+    options: CallOptions = CallOptions()
 
 
 def _check_id(name: str, value: object) -> str:
@@ -114,7 +115,9 @@ class Collection(Generic[ModelT]):
             **kwargs.pop("path_params", {}),
         }
         call = Call(op, path_params=path_params, **kwargs)
-        return await self._binding.pipeline.send(call)
+        return await self._binding.pipeline.send(
+            call.with_options(self._binding.options)
+        )
 
     async def _fetch_one(
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
@@ -122,13 +125,13 @@ class Collection(Generic[ModelT]):
         for name, value in path_params.items():
             _check_id(name, value)
         document = await self._send(op, path_params=path_params, **kwargs)
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _fetch_page(
         self, op: Operation, query: Sequence[tuple[str, str]]
     ) -> ListResult[ModelT]:
         document = await self._send(op, query=query)
-        return self._page_from(document)
+        return self._page_from(document, op)
 
     async def _query_page(
         self,
@@ -146,20 +149,23 @@ class Collection(Generic[ModelT]):
         if fetch_attributes:
             body["fetchAttributeName"] = list(fetch_attributes)
         document = await self._send(op, body=body)
-        return self._page_from(document)
+        return self._page_from(document, op)
 
     async def _count(self, op: Operation) -> int:
         document = await self._send(op, body={})
         count = document.get("count") if isinstance(document, dict) else None
-        if not isinstance(count, int):
-            msg = f"{op.method} {op.path}: expected a countResult with an integer count"
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            msg = (
+                f"{_named(op)}: expected a countResult with a count of zero or "
+                f"more, got {_shape(document)}"
+            )
             raise DecodeError(msg)
         return count
 
     async def _create(self, op: Operation, creator: Any) -> ModelT:
         # The scope comes from the path; Kapua's creators declare no scopeId.
         document = await self._send(op, body=request_body(creator))
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _update(
         self, op: Operation, path_params: dict[str, str], entity: Any
@@ -169,26 +175,47 @@ class Collection(Generic[ModelT]):
         document = await self._send(
             op, path_params=path_params, body=request_body(entity)
         )
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
         for name, value in path_params.items():
             _check_id(name, value)
         await self._send(op, path_params=path_params)
 
-    def _page_from(self, document: Any) -> ListResult[ModelT]:
-        if not isinstance(document, dict) or not isinstance(
-            document.get("items", []), list
-        ):
-            msg = f"expected a list result for {self._model.__name__}"
+    def _page_from(
+        self, document: Any, op: Operation | None = None
+    ) -> ListResult[ModelT]:
+        name = self._model.__name__
+        where = "" if op is None else f"{_named(op)}: "
+        items = document.get("items", []) if isinstance(document, dict) else None
+        if not isinstance(items, list):
+            msg = (
+                f"{where}expected a list result of {name} items, got {_shape(document)}"
+            )
             raise DecodeError(msg)
-        items = [structure(item, self._model) for item in document.get("items", [])]
-        size = document.get("size", len(items))
+        # Every item is decoded before failing, so one error names every problem.
+        decoded: list[ModelT] = []
+        problems: list[str] = []
+        for index, item in enumerate(items):
+            try:
+                decoded.append(structure(item, self._model))
+            except DecodeError as exc:
+                found = exc.problems or (str(exc),)
+                problems += [f"items[{index}]: {problem}" for problem in found]
+        if problems:
+            msg = (
+                f"{where}the server's list result does not fit {name}; this server "
+                "may speak another version of the API, so report the problems below"
+            )
+            raise DecodeError(msg, tuple(problems))
+
+        size = document.get("size")
+        total_count = document.get("totalCount")
         return ListResult(
-            items=items,
-            size=size if isinstance(size, int) else len(items),
-            limit_exceeded=bool(document.get("limitExceeded", False)),
-            total_count=document.get("totalCount"),
+            items=decoded,
+            size=size if _is_count(size) else len(decoded),
+            limit_exceeded=document.get("limitExceeded") is True,
+            total_count=total_count if _is_count(total_count) else None,
         )
 
     async def _iterate(
@@ -220,7 +247,7 @@ class Collection(Generic[ModelT]):
             )
             page = await self._fetch_page(op, [*filters, *paging])
             for item in page.items:
-                numeric_id = decode_compact_id(item.id)  # type: ignore[attr-defined]
+                numeric_id = _numeric_id(op, item)
                 if numeric_id > last_id:
                     last_id = numeric_id
                     yield item
@@ -232,3 +259,32 @@ class Collection(Generic[ModelT]):
             f"{op.method} {op.path} did not end within {MAX_PAGES} pages of {page_size}"
         )
         raise PagingError(msg)
+
+
+def _numeric_id(op: Operation, item: Any) -> int:
+    """The integer behind an item's compact id, which iteration orders by."""
+    try:
+        return decode_compact_id(item.id)
+    except (TypeError, ValueError):
+        msg = (
+            f"{op.method} {op.path}: an item's id {item.id!r} is not a Kapua id, "
+            "so the listing cannot be walked in order"
+        )
+        raise DecodeError(msg) from None
+
+
+def _named(op: Operation) -> str:
+    """How messages name an operation: its method and path template."""
+    return f"{op.method} {op.path}"
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape(document: object) -> str:
+    """How a decoded body looks, for messages, without quoting its content."""
+    if isinstance(document, dict):
+        keys = ", ".join(sorted(map(str, document))[:8])
+        return f"an object with keys [{keys}]"
+    return "nothing" if document is None else f"a JSON {type(document).__name__}"
