@@ -86,10 +86,14 @@ class HttpSession:
         """Whether a session with connections to close exists."""
         return self._session is not None and not self._session.closed
 
-    def _ensure_session(self) -> aiohttp.ClientSession:
+    def check_open(self) -> None:
+        """Raise ``ClientClosed`` once ``close()`` was called."""
         if self._closed:
             msg = "this client is closed; create a new Client"
             raise ClientClosed(msg)
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        self.check_open()
         if self._session is None or self._session.closed:
             self._loop = asyncio.get_running_loop()
             connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)

@@ -260,6 +260,7 @@ class Pipeline:
 
     async def send(self, call: Call) -> Any:
         """Send a call and return its decoded JSON body (``None`` when empty)."""
+        self._http.check_open()
         path = render_path(call.operation.path, call.path_params)
         timeouts = call.timeouts or self._timeouts
         retry = call.retry or self._retry

@@ -24,7 +24,7 @@ from ec_async import DeviceCreator, RetryPolicy, Timeouts
 from ._scripted import DEVICE, ScriptedServer, http_response
 
 EXAMPLES = settings(
-    max_examples=150,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
