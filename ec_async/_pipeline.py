@@ -26,7 +26,6 @@ from ._errors import (
     APIError,
     ConfigurationError,
     DecodeError,
-    ECError,
     RequestTimeout,
     TLSError,
     TransportError,
@@ -216,10 +215,13 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 
 @attrs.define
 class _Progress:
-    """What one call has done so far, for its deadline and its error messages."""
+    """What one call has done so far, for its retries, deadline and messages."""
 
     deadline: float | None
+    attempt: int = 1
     sent: int = 0
+    replayed: bool = False
+    answer_lost: bool = False
     last_failure: str | None = None
 
     def leaves_time_for(self, delay: float) -> bool:
@@ -287,9 +289,6 @@ class Pipeline:
         retry: RetryPolicy,
         progress: _Progress,
     ) -> RawResponse:
-        attempt = 1
-        replayed = False
-        answer_lost = False
         while True:
             # Outside the try: a login's own failures are not retried again here.
             bearer = await self._bearer_for(call)
@@ -297,53 +296,66 @@ class Pipeline:
             try:
                 response = await self._attempt(call, path, bearer, timeouts)
             except (TransportError, RequestTimeout) as exc:
-                progress.last_failure = str(exc)
-                delay = retry.delay(attempt, None)
-                if not (
-                    self._may_retry(call, retry, attempt, exc)
-                    and progress.leaves_time_for(delay)
-                ):
-                    raise
-                await self._pause(call, path, attempt, delay, exc)
-                answer_lost = answer_lost or exc.request_sent
-                attempt += 1
-                continue
+                if await self._retried(call, path, retry, progress, exc):
+                    continue
+                raise
 
             if (
                 response.status == 401
                 and self._renewable(call, bearer)
-                and not replayed
+                and not progress.replayed
             ):
                 # A 401 on the current generation renews the token once; on an
                 # older one someone renewed already. Either way, replay once.
                 assert bearer is not None  # _renewable checked it.
-                replayed = True
+                progress.replayed = True
                 await self._rejected(bearer.generation)
                 continue
-            if response.status in retry.retry_statuses:
-                progress.last_failure = f"status {response.status}"
-                delay = retry.delay(attempt, retry_after_seconds(response.headers))
-                if self._may_retry(
-                    call, retry, attempt, None
-                ) and progress.leaves_time_for(delay):
-                    await self._pause(call, path, attempt, delay, response.status)
-                    attempt += 1
-                    continue
-            if (
-                answer_lost
-                and response.status == 404
-                and call.operation.method == "DELETE"
+            if response.status in retry.retry_statuses and await self._retried(
+                call, path, retry, progress, response
             ):
-                # The earlier attempt reached the server and deleted the entity,
-                # but its answer was lost: the delete succeeded.
-                logger.info(
-                    "%s %s: gone on retry, so the attempt whose answer was lost "
-                    "deleted it",
-                    call.operation.method,
-                    path,
-                )
-                return RawResponse(204, {}, b"")
-            return response
+                continue
+            return _settled(call, path, response, progress)
+
+    async def _retried(
+        self,
+        call: Call,
+        path: str,
+        retry: RetryPolicy,
+        progress: _Progress,
+        failure: TransportError | RequestTimeout | RawResponse,
+    ) -> bool:
+        """Wait before the next attempt and say so, or say there is none."""
+        if isinstance(failure, RawResponse):
+            error = None
+            reason = f"status {failure.status}"
+            delay = retry.delay(progress.attempt, retry_after_seconds(failure.headers))
+        else:
+            error = failure
+            reason = str(failure)
+            delay = retry.delay(progress.attempt, None)
+        progress.last_failure = reason
+        if not (
+            self._may_retry(call, retry, progress.attempt, error)
+            and progress.leaves_time_for(delay)
+        ):
+            return False
+
+        logger.warning(
+            "retrying %s %s in %.2f s after attempt %d failed: %s",
+            call.operation.method,
+            path,
+            delay,
+            progress.attempt,
+            reason,
+            extra={"ec_operation": call.operation.id, "ec_attempt": progress.attempt},
+        )
+        await asyncio.sleep(delay)
+        progress.attempt += 1
+        progress.answer_lost = progress.answer_lost or (
+            error is not None and error.request_sent
+        )
+        return True
 
     def _may_retry(
         self,
@@ -374,25 +386,6 @@ class Pipeline:
     async def _rejected(self, generation: int) -> None:
         if self._on_rejected is not None:
             await self._on_rejected(generation)
-
-    async def _pause(
-        self,
-        call: Call,
-        path: str,
-        attempt: int,
-        delay: float,
-        reason: ECError | int,
-    ) -> None:
-        logger.warning(
-            "retrying %s %s in %.2f s after attempt %d failed: %s",
-            call.operation.method,
-            path,
-            delay,
-            attempt,
-            reason if isinstance(reason, ECError) else f"status {reason}",
-            extra={"ec_operation": call.operation.id, "ec_attempt": attempt},
-        )
-        await asyncio.sleep(delay)
 
     async def _attempt(
         self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts
@@ -433,6 +426,26 @@ def _encode_query(pairs: Iterable[tuple[str, str]]) -> str:
         f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in pairs
     )
     return f"?{encoded}" if encoded else ""
+
+
+def _settled(
+    call: Call, path: str, response: RawResponse, progress: _Progress
+) -> RawResponse:
+    """The final answer; a delete gone on retry after a lost answer succeeded."""
+    if (
+        progress.answer_lost
+        and response.status == 404
+        and call.operation.method == "DELETE"
+    ):
+        # The earlier attempt reached the server and deleted the entity, but
+        # its answer was lost on the way back.
+        logger.info(
+            "%s %s: gone on retry, so the attempt whose answer was lost deleted it",
+            call.operation.method,
+            path,
+        )
+        return RawResponse(204, {}, b"")
+    return response
 
 
 def _deadline_passed(
