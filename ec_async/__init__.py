@@ -61,6 +61,7 @@ from ._errors import (
     RequestTimeout,
     ServerError,
     SessionExpired,
+    TLSError,
     TokenVerificationError,
     TransportError,
 )
@@ -238,6 +239,7 @@ __all__ = [
     "SessionExpired",
     "System",
     "SystemInfo",
+    "TLSError",
     "Tag",
     "TagCreator",
     "Tags",

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._convert import structure
 from ._credentials import ApiKey, Credentials, OpenIdConnectTokens, UsernamePassword
+from ._errors import ConfigurationError
 from ._models import AccessToken
 from ._pipeline import Bearer, Call, Operation, Pipeline
 
@@ -76,8 +77,11 @@ class AuthCalls:
                     secret_body=True,
                 )
             )
-        msg = f"unsupported credentials type {type(credentials).__name__}"
-        raise TypeError(msg)
+        msg = (
+            f"the credentials provider returned a {type(credentials).__name__}; "
+            "it must return UsernamePassword or ApiKey"
+        )
+        raise ConfigurationError(msg)
 
     async def refresh(self, token: AccessToken) -> IssuedToken:
         """Exchange a token pair for a new one; the old pair stops working."""
@@ -98,7 +102,8 @@ class AuthCalls:
         sent_at = time.monotonic()
         document = await self._pipeline.send(call)
 
-        return structure(document, AccessToken), sent_at
+        context = f"{call.operation.method} {call.operation.path}"
+        return structure(document, AccessToken, context=context), sent_at
 
 
 def _password_body(credentials: UsernamePassword) -> dict[str, Any]:

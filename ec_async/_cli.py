@@ -12,6 +12,7 @@ import asyncio
 import getpass
 import json
 import os
+import ssl
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TextIO
@@ -112,6 +113,25 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--database", default=":memory:", help="SQLite file to keep data in"
     )
+    emulator.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help=(
+            "inject faults, e.g. 'GET /*/devices:503=0.1,reset=0.05,truncate=0.02,"
+            "retry-after=1'; rules: STATUS=RATE, reset, truncate, malformed, "
+            "content-type, slow (rates), delay, retry-after, retry-after-date "
+            "(seconds); repeat for more paths, the first match applies"
+        ),
+    )
+    emulator.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the fault draws (0)"
+    )
+    emulator.add_argument(
+        "--certfile", help="serve https with this PEM certificate (and key)"
+    )
+    emulator.add_argument("--keyfile", help="the certificate's key, if separate")
     emulator.set_defaults(handler=_emulator)
 
     demo = commands.add_parser("demo", help="run the main job on the embedded emulator")
@@ -132,6 +152,21 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
         help="user name (EC_USERNAME); the password comes from EC_PASSWORD or a prompt",
     )
     parser.add_argument(
+        "--ca-bundle",
+        default=os.environ.get("EC_CA_BUNDLE"),
+        help="PEM file of the CA that signed the server's certificate (EC_CA_BUNDLE)",
+    )
+    parser.add_argument(
+        "--client-cert",
+        default=os.environ.get("EC_CLIENT_CERT"),
+        help="PEM client certificate, with its key unless --client-key (EC_CLIENT_CERT)",
+    )
+    parser.add_argument(
+        "--client-key",
+        default=os.environ.get("EC_CLIENT_KEY"),
+        help="PEM key of the client certificate (EC_CLIENT_KEY)",
+    )
+    parser.add_argument(
         "--scope", help="act in this child account id instead of your own"
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -141,11 +176,16 @@ def _client_from(args: argparse.Namespace) -> Client:
     if not args.base_url:
         raise _usage("no server: pass --base-url or set EC_BASE_URL")
     api_key = os.environ.get("EC_API_KEY")
+    tls: dict[str, Any] = {
+        "ca_bundle": args.ca_bundle,
+        "client_cert": args.client_cert,
+        "client_key": args.client_key,
+    }
     if args.username:
         password = os.environ.get("EC_PASSWORD") or _prompt_password(args.username)
-        return Client(args.base_url, username=args.username, password=password)
+        return Client(args.base_url, username=args.username, password=password, **tls)
     if api_key:
-        return Client(args.base_url, api_key=api_key)
+        return Client(args.base_url, api_key=api_key, **tls)
     raise _usage("no credentials: set EC_USERNAME (and EC_PASSWORD) or EC_API_KEY")
 
 
@@ -235,12 +275,31 @@ def _device_row(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _emulator(args: argparse.Namespace) -> int:
-    from .emulator import DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERNAME, Emulator
+    from .emulator import (
+        DEMO_API_KEY,
+        DEMO_PASSWORD,
+        DEMO_USERNAME,
+        Emulator,
+        EmulatorConfig,
+        Fault,
+    )
 
+    try:
+        faults = tuple(Fault.parse(spec) for spec in args.fault)
+    except ValueError as exc:
+        raise _usage(f"--fault: {exc}") from None
+    config = EmulatorConfig(faults=faults, fault_seed=args.fault_seed)
     async with Emulator(
-        seed=args.seed, database=args.database, host=args.host, port=args.port
+        seed=args.seed,
+        database=args.database,
+        host=args.host,
+        port=args.port,
+        config=config,
+        ssl_context=_server_tls(args.certfile, args.keyfile),
     ) as emu:
         print(f"EC emulator serving {emu.base_url}")
+        for fault in faults:
+            print(f"  injecting faults into {fault.method} {fault.path}")
         if args.seed == "demo":
             print(f"  user:     {DEMO_USERNAME}")
             print(f"  password: {DEMO_PASSWORD}")
@@ -251,6 +310,19 @@ async def _emulator(args: argparse.Namespace) -> int:
         print("Press Ctrl+C to stop.", flush=True)
         await asyncio.Event().wait()
     return EXIT_OK
+
+
+def _server_tls(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
+    if certfile is None:
+        if keyfile is not None:
+            raise _usage("--keyfile needs --certfile")
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise _usage(f"cannot load --certfile {certfile!r}: {exc}") from None
+    return context
 
 
 async def _demo(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import os
 import ssl
 import traceback
 import warnings
@@ -10,6 +12,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
+
+import attrs
 
 from ._access import AccessInfos
 from ._accounts import Accounts
@@ -117,6 +121,28 @@ class _Resources:
         """
         return CurrentUser(self._binding)
 
+    def with_options(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool | None = None,
+    ) -> Scope:
+        """A view whose calls use other time limits, retries or retry safety.
+
+        ``ec.with_options(timeouts=Timeouts(total=5)).devices.get(id)`` gives
+        one call five seconds, retries and refreshes included.
+        ``idempotent=True`` lets a call that is not safe to repeat (a create,
+        a device command) be retried; pass it only when a second execution
+        does no harm. ``idempotent=False`` stops even reads being retried.
+        Options not given keep this view's. The view shares the client's
+        session and costs nothing to make, so make one per call if needed.
+        """
+        options = self._binding.options.merged(
+            timeouts=timeouts, retry=retry, idempotent=idempotent
+        )
+        return Scope(attrs.evolve(self._binding, options=options))
+
 
 class Scope(_Resources):
     """A view of the client whose calls all act in one explicit account.
@@ -147,6 +173,12 @@ class Client(_Resources):
     Use it as ``async with Client(...) as ec:``; it logs in on entry (or on the
     first call) and logs out on exit. ``base_url`` includes the version
     prefix, for example ``https://api.example.com/v1``.
+
+    TLS certificates are always verified: ``ca_bundle`` (a PEM file) trusts a
+    private certificate authority, ``client_cert`` (a PEM file holding the
+    certificate, and the key unless ``client_key`` names it) answers servers
+    that ask for one, and ``ssl_context`` replaces all of that. Plain http is
+    refused except to loopback, unless ``allow_insecure_http`` says otherwise.
     """
 
     base_url: str
@@ -164,23 +196,30 @@ class Client(_Resources):
         refresh_margin: float | None = None,
         max_connections: int = 100,
         max_body_size: int = _DEFAULT_MAX_BODY,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        client_cert: str | os.PathLike[str] | None = None,
+        client_key: str | os.PathLike[str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
     ) -> None:
         _check_base_url(base_url, allow_insecure_http)
+        tls = _tls_context(ca_bundle, client_cert, client_key, ssl_context)
         credentials = _credentials_from(
             username, password, api_key, credentials_provider
         )
         if max_connections < 1:
             msg = f"max_connections must be at least 1, got {max_connections}"
             raise ConfigurationError(msg)
+        if max_body_size < 1:
+            msg = f"max_body_size must be at least 1 byte, got {max_body_size}"
+            raise ConfigurationError(msg)
 
         self.base_url = base_url.rstrip("/")
         self._http = HttpSession(
             max_connections=max_connections,
             max_body_size=max_body_size,
-            ssl_context=ssl_context if ssl_context is not None else True,
+            ssl_context=tls,
         )
         pipeline = Pipeline(
             base_url=self.base_url,
@@ -285,14 +324,23 @@ class Client(_Resources):
         # server-side session; say where it was made so the leak can be found.
         if getattr(self, "_closed", True):
             return
-        if getattr(self._http, "_session", None) is None:
+        if not self._http.opened:
             return
+        self._closed = True
         _warn(
-            f"ec_async.Client was not closed; it was created at:\n{self._created_at}",
+            "ec_async.Client was not closed, so its session was never logged "
+            "out; use 'async with' or call close(). It was created at:\n"
+            f"{self._created_at}",
             ResourceWarning,
             source=self,
             stacklevel=2,
         )
+        # Stop the background refresh and drop the connections now, so that
+        # this is the only warning and nothing keeps refreshing a session
+        # that no one can use.
+        with contextlib.suppress(RuntimeError):
+            self._tokens.abandon()
+        self._http.abandon()
 
 
 def _rebind(binding: ScopeBinding, scope_id: str) -> ScopeBinding:
@@ -300,7 +348,43 @@ def _rebind(binding: ScopeBinding, scope_id: str) -> ScopeBinding:
     if not isinstance(given, str) or not given:
         msg = f"scope_id must be an account id string, got {scope_id!r}"
         raise ConfigurationError(msg)
-    return ScopeBinding(binding.pipeline, binding.tokens, scope_id)
+    return attrs.evolve(binding, scope_id=scope_id)
+
+
+def _tls_context(
+    ca_bundle: str | os.PathLike[str] | None,
+    client_cert: str | os.PathLike[str] | None,
+    client_key: str | os.PathLike[str] | None,
+    ssl_context: ssl.SSLContext | None,
+) -> ssl.SSLContext | bool:
+    """The TLS settings for aiohttp: ``True`` is the system's trust store."""
+    if ssl_context is not None:
+        if ca_bundle is not None or client_cert is not None or client_key is not None:
+            msg = "pass ssl_context or ca_bundle/client_cert/client_key, not both"
+            raise ConfigurationError(msg)
+        return ssl_context
+    if client_key is not None and client_cert is None:
+        msg = "client_key needs client_cert: pass the certificate it belongs to"
+        raise ConfigurationError(msg)
+    if ca_bundle is None and client_cert is None:
+        return True
+
+    try:
+        context = ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        msg = f"cannot read ca_bundle {os.fspath(ca_bundle or '')!r}: {exc}"
+        raise ConfigurationError(msg) from exc
+    if client_cert is not None:
+        try:
+            context.load_cert_chain(client_cert, client_key)
+        except (OSError, ssl.SSLError) as exc:
+            # Never quote the files: a key is a secret.
+            msg = (
+                f"cannot load client_cert {os.fspath(client_cert)!r}: {exc}; it must "
+                "be PEM, holding the key too unless client_key names the key file"
+            )
+            raise ConfigurationError(msg) from exc
+    return context
 
 
 def _credentials_from(

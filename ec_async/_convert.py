@@ -145,8 +145,11 @@ def _camel_segment(match: re.Match[str]) -> str:
     return "." + head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def structure(data: Any, cls: type[T]) -> T:
-    """Build ``cls`` from decoded JSON, or raise ``DecodeError`` naming every problem."""
+def structure(data: Any, cls: type[T], *, context: str | None = None) -> T:
+    """Build ``cls`` from decoded JSON, or raise ``DecodeError`` naming every problem.
+
+    ``context`` (the operation, say) starts the message when given.
+    """
     try:
         return converter.structure(data, cls)
     except Exception as exc:
@@ -154,7 +157,12 @@ def structure(data: Any, cls: type[T]) -> T:
             _PATH_SEGMENT.sub(_camel_segment, problem)
             for problem in cattrs.transform_error(exc, path=cls.__name__)
         )
-        msg = f"the server's response does not fit {cls.__name__}"
+        where = f"{context}: " if context else ""
+        msg = (
+            f"{where}the server's response does not fit {cls.__name__}; this "
+            "server may speak another version of the API, so report the "
+            "problems below"
+        )
         raise DecodeError(msg, problems) from exc
 
 
@@ -187,10 +195,16 @@ def parse_json(body: bytes, *, context: str, secret: bool = False) -> Any:
     """
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         if secret:
             shown = f"{len(body)} bytes, not shown"
         else:
             shown = f"starts with {body[:80].decode('utf-8', 'replace')!r}"
-        msg = f"{context}: the body is not valid JSON ({shown})"
-        raise DecodeError(msg) from exc
+        msg = (
+            f"{context}: the body is not valid JSON ({shown}); it may have been "
+            "cut short or rewritten on the way, so try again, and if it persists "
+            "check what answers at base_url"
+        )
+        # A JSONDecodeError keeps the whole document: not for a secret body.
+        cause = None if secret else exc
+    raise DecodeError(msg) from cause

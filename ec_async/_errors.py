@@ -9,6 +9,7 @@
     ├── SessionExpired                       the session ended and could not be renewed
     ├── TokenVerificationError               a token failed signature verification
     ├── TransportError (ConnectionError)     the request did not complete
+    │   └── TLSError                         the TLS handshake or certificate failed
     ├── RequestTimeout (TimeoutError)        a deadline passed
     ├── DecodeError (ValueError)             a body is not what the API promises
     ├── PagingError                          a list did not end as it should
@@ -57,6 +58,7 @@ __all__ = [
     "RequestTimeout",
     "ServerError",
     "SessionExpired",
+    "TLSError",
     "TokenVerificationError",
     "TransportError",
     "error_from_response",
@@ -88,11 +90,35 @@ class TokenVerificationError(ECError):
 
 
 class TransportError(ECError, ConnectionError):
-    """The request did not complete: connection refused, reset or closed early."""
+    """The request did not complete: connection refused, reset or closed early.
+
+    ``request_sent`` is ``False`` when the connection failed before any byte
+    of the request left, so the server cannot have acted on it; ec-client
+    retries such failures even for operations that are not safe to repeat.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+
+
+class TLSError(TransportError):
+    """The TLS handshake failed, so nothing was sent; it is never retried.
+
+    The server's certificate is not trusted (pass ``ca_bundle``), names
+    another host, or the server refused the client certificate.
+    """
 
 
 class RequestTimeout(ECError, TimeoutError):
-    """A connect, read or overall deadline passed before the server answered."""
+    """A connect, read or overall deadline passed before the server answered.
+
+    ``request_sent`` is ``False`` for a connect timeout, when nothing was sent.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
 
 
 class DecodeError(ECError, ValueError):
@@ -312,6 +338,8 @@ _BY_TYPE: Mapping[str, type[APIError]] = {
     "entityUniquenessExceptionInfo": DuplicateName,
 }
 
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+
 _BY_STATUS: Mapping[int, type[APIError]] = {
     400: BadRequest,
     401: AuthenticationError,
@@ -335,7 +363,7 @@ def error_from_response(
         path=path,
         status=status,
         error_code=error_code,
-        server_message=_server_message(document, content_type, body),
+        server_message=_server_message(document, content_type, body, status),
         body=document,
     )
 
@@ -360,18 +388,23 @@ def _parse_error_document(content_type: str, body: bytes) -> Mapping[str, Any] |
         return None
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return document if isinstance(document, Mapping) else None
 
 
 def _server_message(
-    document: Mapping[str, Any] | None, content_type: str, body: bytes
+    document: Mapping[str, Any] | None, content_type: str, body: bytes, status: int
 ) -> str | None:
     if document is not None:
         return _body_text(document, "message")
     if content_type.startswith("text/plain") and body:
         return body.decode("utf-8", "replace").strip()[:500] or None
+    if content_type == "text/html" and status in _GATEWAY_STATUSES:
+        return (
+            "the answer was an HTML page, so a proxy or load balancer in front "
+            "of the EC server answered; the server may be down or restarting"
+        )
     # Empty 401s and Jetty's HTML error pages carry nothing worth repeating.
     return None
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import ssl
 from collections.abc import Mapping, Sequence
 
 import aiohttp
 import attrs
 
-from ._errors import ConfigurationError, DecodeError, RequestTimeout, TransportError
+from ._errors import (
+    ClientClosed,
+    ConfigurationError,
+    DecodeError,
+    RequestTimeout,
+    TLSError,
+    TransportError,
+)
 
-__all__ = ["HttpSession", "RawResponse", "Timeouts"]
+__all__ = ["HttpSession", "RawResponse", "Timeouts", "translate_failure"]
 
 
 @attrs.frozen
@@ -69,15 +78,36 @@ class HttpSession:
         self._ssl = ssl_context
         self._trace_configs = list(trace_configs)
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def opened(self) -> bool:
+        """Whether a session with connections to close exists."""
+        return self._session is not None and not self._session.closed
+
+    def check_open(self) -> None:
+        """Raise ``ClientClosed`` once ``close()`` was called."""
+        if self._closed:
+            msg = "this client is closed; create a new Client"
+            raise ClientClosed(msg)
 
     def _ensure_session(self) -> aiohttp.ClientSession:
+        self.check_open()
         if self._session is None or self._session.closed:
+            self._loop = asyncio.get_running_loop()
             connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector,
                 trace_configs=self._trace_configs or None,
                 auto_decompress=True,
             )
+            # aiohttp silently sends GET, PUT and DELETE a second time when a
+            # pooled connection drops. A PUT that changes a device must not go
+            # twice, and retries must all be counted and logged in one place:
+            # the pipeline's, which knows which operations are safe.
+            session._retry_connection = False
+            self._session = session
         return self._session
 
     async def send(
@@ -89,8 +119,14 @@ class HttpSession:
         body: bytes | None,
         timeouts: Timeouts,
         read_timeout: float | None = None,
+        label: str | None = None,
     ) -> RawResponse:
-        """Send one request and read the whole response, or raise an ``ECError``."""
+        """Send one request and read the whole response, or raise an ``ECError``.
+
+        ``label`` names the request in error messages (the URL's path without
+        its query when not given).
+        """
+        request = label or f"{method} {_path_of(url)}"
         session = self._ensure_session()
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -106,37 +142,33 @@ class HttpSession:
                 timeout=timeout,
                 allow_redirects=False,
             ) as response:
-                payload = await self._read_body(response, method, url)
+                payload = await self._read_body(response, request)
                 return RawResponse(response.status, dict(response.headers), payload)
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            msg = f"{method} {_path_of(url)} timed out; the server may be slow or unreachable"
-            raise RequestTimeout(msg) from exc
-        except aiohttp.ClientPayloadError as exc:
-            msg = f"{method} {_path_of(url)}: the response body was cut short ({exc})"
-            raise TransportError(msg) from exc
-        except aiohttp.ClientError as exc:
-            msg = f"{method} {_path_of(url)} could not complete: {_describe(exc)}"
-            raise TransportError(msg) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            error = translate_failure(exc, request, timeouts)
+            # A ClientResponseError carries the request's headers, bearer
+            # included, in its repr: it must not ride along as the cause.
+            cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
+        raise error from cause
 
-    async def _read_body(
-        self, response: aiohttp.ClientResponse, method: str, url: str
-    ) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse, request: str) -> bytes:
         declared = response.content_length
         if declared is not None and declared > self._max_body_size:
-            raise _too_large(method, url, self._max_body_size)
+            raise _too_large(request, self._max_body_size)
 
         chunks: list[bytes] = []
         received = 0
         async for chunk in response.content.iter_chunked(1 << 16):
             received += len(chunk)
             if received > self._max_body_size:
-                raise _too_large(method, url, self._max_body_size)
+                raise _too_large(request, self._max_body_size)
             chunks.append(chunk)
 
         return b"".join(chunks)
 
     async def close(self) -> None:
         """Close the session and its connections; safe to call twice."""
+        self._closed = True
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
@@ -144,11 +176,109 @@ class HttpSession:
             # ResourceWarning about unclosed transports reaches the caller.
             await asyncio.sleep(0)
 
+    def abandon(self) -> None:
+        """Drop the connections without awaiting, for a client no one closed.
 
-def _too_large(method: str, url: str, limit: int) -> DecodeError:
+        Nothing can be closed through a loop that is already closed; the
+        sockets are then left to the interpreter's own finalizers.
+        """
+        self._closed = True
+        session, self._session = self._session, None
+        loop = self._loop
+        if session is None or session.closed or loop is None or loop.is_closed():
+            return
+        connector = session.connector
+        session.detach()
+        if connector is None:
+            return
+        # The synchronous close that aiohttp's own finalizer uses; it must run
+        # on the loop's thread, and a finalizer may run on any thread.
+        close_now = connector._close
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            close_now()
+        else:
+            with contextlib.suppress(RuntimeError):  # The loop closed meanwhile.
+                loop.call_soon_threadsafe(close_now)
+
+
+def translate_failure(
+    exc: TimeoutError | aiohttp.ClientError, request: str, timeouts: Timeouts
+) -> TransportError | RequestTimeout:
+    """The ``ECError`` for an aiohttp failure; pure, so tests need no socket."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        msg = (
+            f"{request}: could not connect within {timeouts.connect} s; nothing was "
+            "sent. Check base_url and the network, or raise Timeouts.connect"
+        )
+        return RequestTimeout(msg, request_sent=False)
+    if isinstance(exc, TimeoutError):
+        msg = (
+            f"{request}: the server sent nothing for {timeouts.read} s; it may be "
+            "overloaded. Raise Timeouts.read if the operation is slow by nature"
+        )
+        return RequestTimeout(msg)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        msg = (
+            f"{request}: the server's TLS certificate was refused "
+            f"({exc.certificate_error}); nothing was sent. If the server uses a "
+            "private certificate authority, pass ca_bundle= with its certificate"
+        )
+        return TLSError(msg, request_sent=False)
+    if isinstance(exc, aiohttp.ClientConnectorSSLError):
+        msg = (
+            f"{request}: the TLS handshake failed ({_describe(exc)}); nothing was "
+            "sent. Check the URL's port and scheme, and client_cert= if the server "
+            "asks for a client certificate"
+        )
+        return TLSError(msg, request_sent=False)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        msg = (
+            f"{request}: could not connect to {exc.host}:{exc.port} "
+            f"({_describe(exc.os_error)}); nothing was sent. Check base_url and "
+            "that the server is reachable"
+        )
+        return TransportError(msg, request_sent=False)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        msg = (
+            f"{request}: the server closed the connection without answering; "
+            "the request may or may not have been carried out"
+        )
+        return TransportError(msg)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        msg = (
+            f"{request}: the response body was cut short or could not be decoded "
+            f"({_describe(exc)}); a proxy or the network dropped the connection"
+        )
+        return TransportError(msg)
+    if isinstance(exc, aiohttp.ClientOSError):
+        msg = (
+            f"{request}: the connection failed ({_describe(exc)}); the request "
+            "may or may not have been carried out"
+        )
+        if exc.errno == errno.ECONNRESET:
+            msg += (
+                ". If every call to an https server ends so, it may require a "
+                "client certificate: pass client_cert="
+            )
+        return TransportError(msg)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        msg = (
+            f"{request}: the answer is not valid HTTP ({exc.message}); something "
+            "between ec-client and the server garbled it"
+        )
+        return TransportError(msg)
+    msg = f"{request} could not complete: {_describe(exc)}"
+    return TransportError(msg)
+
+
+def _too_large(request: str, limit: int) -> DecodeError:
     msg = (
-        f"{method} {_path_of(url)}: the response body is larger than the "
-        f"configured limit of {limit} bytes; raise max_body_size if it is expected"
+        f"{request}: the response body is larger than the configured limit of "
+        f"{limit} bytes; raise max_body_size if it is expected"
     )
     return DecodeError(msg)
 
@@ -164,5 +294,5 @@ def _path_of(url: str) -> str:
     return without_query[path_start:] if path_start != -1 else "/"
 
 
-def _describe(exc: aiohttp.ClientError) -> str:
+def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__

@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -24,8 +26,8 @@ from ._errors import (
     APIError,
     ConfigurationError,
     DecodeError,
-    ECError,
     RequestTimeout,
+    TLSError,
     TransportError,
     error_from_response,
 )
@@ -34,6 +36,7 @@ from ._http import HttpSession, RawResponse, Timeouts
 __all__ = [
     "Bearer",
     "Call",
+    "CallOptions",
     "Operation",
     "Pipeline",
     "RetryPolicy",
@@ -71,23 +74,62 @@ class Bearer:
 
 
 @attrs.frozen
+class CallOptions:
+    """What a caller changed for the calls of one view: time limits, retries, safety.
+
+    ``None`` keeps the client's setting; ``idempotent=True`` lets operations
+    that are not safe to repeat be retried, ``False`` stops even reads from
+    being retried.
+    """
+
+    timeouts: Timeouts | None = None
+    retry: RetryPolicy | None = None
+    idempotent: bool | None = None
+
+    def merged(
+        self,
+        *,
+        timeouts: Timeouts | None,
+        retry: RetryPolicy | None,
+        idempotent: bool | None,
+    ) -> CallOptions:
+        """These options with every given (not ``None``) value replaced."""
+        return CallOptions(
+            timeouts=self.timeouts if timeouts is None else timeouts,
+            retry=self.retry if retry is None else retry,
+            idempotent=self.idempotent if idempotent is None else idempotent,
+        )
+
+
+@attrs.frozen
 class Call:
     """An operation with its arguments, ready to be rendered and sent."""
 
     operation: Operation
     path_params: Mapping[str, str] = attrs.field(factory=dict)
     query: Sequence[tuple[str, str]] = ()
-    body: Any = None
+    # Login and refresh bodies hold secrets: keep every body out of reprs.
+    body: Any = attrs.field(default=None, repr=False)
     secret_body: bool = False
     bearer: Bearer | None = None
     safe: bool | None = None
     timeouts: Timeouts | None = None
+    retry: RetryPolicy | None = None
     read_timeout: float | None = None
 
     @property
     def retry_safe(self) -> bool:
         """Whether a failed attempt may be sent again."""
         return self.operation.safe if self.safe is None else self.safe
+
+    def with_options(self, options: CallOptions) -> Call:
+        """This call under a view's options; what the call set itself wins."""
+        return attrs.evolve(
+            self,
+            safe=options.idempotent if self.safe is None else self.safe,
+            timeouts=self.timeouts or options.timeouts,
+            retry=self.retry or options.retry,
+        )
 
 
 def render_path(template: str, params: Mapping[str, str]) -> str:
@@ -118,11 +160,13 @@ def query_params(**values: QueryValue) -> list[tuple[str, str]]:
 
 @attrs.frozen
 class RetryPolicy:
-    """How failed attempts of safe operations are sent again.
+    """How failed attempts are sent again.
 
-    Connection failures and 429, 502, 503 and 504 answers are retried with
-    exponential backoff and full jitter; ``Retry-After`` is honoured up to
-    ``max_delay``.
+    Connection failures and 429, 502, 503 and 504 answers are retried, for
+    operations that are safe to repeat, with exponential backoff and full
+    jitter; ``Retry-After`` is honoured up to ``max_delay``. A connection that
+    failed before anything was sent is retried for every operation.
+    ``attempts`` counts the first try: ``attempts=1`` never retries.
     """
 
     attempts: int = 3
@@ -134,6 +178,11 @@ class RetryPolicy:
         if self.attempts < 1:
             msg = f"RetryPolicy.attempts must be at least 1, got {self.attempts}"
             raise ConfigurationError(msg)
+        for name in ("initial_delay", "max_delay"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                msg = f"RetryPolicy.{name} must be zero or more seconds, got {value!r}"
+                raise ConfigurationError(msg)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before attempt number ``attempt + 1``."""
@@ -144,19 +193,42 @@ class RetryPolicy:
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Read ``Retry-After`` in its seconds or HTTP-date form."""
+    """Read ``Retry-After`` in its seconds or HTTP-date form; ``None`` if unreadable."""
     value = headers.get("Retry-After")
     if value is None:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) else None
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            # RFC 9110 dates are always GMT, whether or not they say so.
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return moment.timestamp() - time.time()
+
+
+@attrs.define
+class _Progress:
+    """What one call has done so far, for its retries, deadline and messages."""
+
+    deadline: float | None
+    attempt: int = 1
+    sent: int = 0
+    replayed: bool = False
+    answer_lost: bool = False
+    last_failure: str | None = None
+
+    def leaves_time_for(self, delay: float) -> bool:
+        """Whether waiting ``delay`` seconds still leaves time to try again."""
+        if self.deadline is None:
+            return True
+        return asyncio.get_running_loop().time() + delay < self.deadline
 
 
 BearerSource = Callable[[], Awaitable[Bearer]]
@@ -190,56 +262,115 @@ class Pipeline:
 
     async def send(self, call: Call) -> Any:
         """Send a call and return its decoded JSON body (``None`` when empty)."""
+        self._http.check_open()
         path = render_path(call.operation.path, call.path_params)
         timeouts = call.timeouts or self._timeouts
+        retry = call.retry or self._retry
+        loop = asyncio.get_running_loop()
+        progress = _Progress(
+            deadline=None if timeouts.total is None else loop.time() + timeouts.total
+        )
+        deadline = asyncio.timeout_at(progress.deadline)
         try:
-            async with asyncio.timeout(timeouts.total):
-                response = await self._retrying(call, path, timeouts)
+            async with deadline:
+                response = await self._retrying(call, path, timeouts, retry, progress)
         except TimeoutError as exc:
-            msg = (
-                f"{call.operation.method} {path} did not finish within "
-                f"{timeouts.total} s, retries and token refreshes included"
-            )
-            raise RequestTimeout(msg) from exc
+            if not deadline.expired():
+                raise  # A connect or read timeout of one attempt, already typed.
+            raise _deadline_passed(call, path, timeouts, progress) from exc
 
         return decode(call, path, response)
 
-    async def _retrying(self, call: Call, path: str, timeouts: Timeouts) -> RawResponse:
-        attempt = 1
-        replayed = False
+    async def _retrying(
+        self,
+        call: Call,
+        path: str,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        progress: _Progress,
+    ) -> RawResponse:
         while True:
             # Outside the try: a login's own failures are not retried again here.
             bearer = await self._bearer_for(call)
+            progress.sent += 1
             try:
                 response = await self._attempt(call, path, bearer, timeouts)
             except (TransportError, RequestTimeout) as exc:
-                if not self._may_retry(call, attempt):
-                    raise
-                await self._pause(call, path, attempt, None, exc)
-                attempt += 1
-                continue
+                if await self._retried(call, path, retry, progress, exc):
+                    continue
+                raise
 
             if (
                 response.status == 401
                 and self._renewable(call, bearer)
-                and not replayed
+                and not progress.replayed
             ):
                 # A 401 on the current generation renews the token once; on an
                 # older one someone renewed already. Either way, replay once.
                 assert bearer is not None  # _renewable checked it.
-                replayed = True
+                progress.replayed = True
                 await self._rejected(bearer.generation)
                 continue
-            if response.status in self._retry.retry_statuses and self._may_retry(
-                call, attempt
+            if response.status in retry.retry_statuses and await self._retried(
+                call, path, retry, progress, response
             ):
-                await self._pause(call, path, attempt, response, None)
-                attempt += 1
                 continue
-            return response
+            return _settled(call, path, response, progress)
 
-    def _may_retry(self, call: Call, attempt: int) -> bool:
-        return call.retry_safe and attempt < self._retry.attempts
+    async def _retried(
+        self,
+        call: Call,
+        path: str,
+        retry: RetryPolicy,
+        progress: _Progress,
+        failure: TransportError | RequestTimeout | RawResponse,
+    ) -> bool:
+        """Wait before the next attempt and say so, or say there is none."""
+        if isinstance(failure, RawResponse):
+            error = None
+            reason = f"status {failure.status}"
+            delay = retry.delay(progress.attempt, retry_after_seconds(failure.headers))
+        else:
+            error = failure
+            reason = str(failure)
+            delay = retry.delay(progress.attempt, None)
+        progress.last_failure = reason
+        if not (
+            self._may_retry(call, retry, progress.attempt, error)
+            and progress.leaves_time_for(delay)
+        ):
+            return False
+
+        logger.warning(
+            "retrying %s %s in %.2f s after attempt %d failed: %s",
+            call.operation.method,
+            path,
+            delay,
+            progress.attempt,
+            reason,
+            extra={"ec_operation": call.operation.id, "ec_attempt": progress.attempt},
+        )
+        await asyncio.sleep(delay)
+        progress.attempt += 1
+        progress.answer_lost = progress.answer_lost or (
+            error is not None and error.request_sent
+        )
+        return True
+
+    def _may_retry(
+        self,
+        call: Call,
+        retry: RetryPolicy,
+        attempt: int,
+        error: TransportError | RequestTimeout | None,
+    ) -> bool:
+        if attempt >= retry.attempts or isinstance(error, TLSError):
+            return False
+        if call.retry_safe:
+            return True
+        # Nothing of the request left this machine, so the server cannot have
+        # acted on it: sending it again cannot make anything happen twice.
+        return error is not None and not error.request_sent
 
     def _renewable(self, call: Call, bearer: Bearer | None) -> bool:
         return bearer is not None and call.bearer is None
@@ -255,30 +386,6 @@ class Pipeline:
     async def _rejected(self, generation: int) -> None:
         if self._on_rejected is not None:
             await self._on_rejected(generation)
-
-    async def _pause(
-        self,
-        call: Call,
-        path: str,
-        attempt: int,
-        response: RawResponse | None,
-        error: ECError | None,
-    ) -> None:
-        retry_after = (
-            None if response is None else retry_after_seconds(response.headers)
-        )
-        delay = self._retry.delay(attempt, retry_after)
-        reason = error if response is None else f"status {response.status}"
-        logger.warning(
-            "retrying %s %s in %.2f s after attempt %d failed: %s",
-            call.operation.method,
-            path,
-            delay,
-            attempt,
-            reason,
-            extra={"ec_operation": call.operation.id, "ec_attempt": attempt},
-        )
-        await asyncio.sleep(delay)
 
     async def _attempt(
         self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts
@@ -300,6 +407,7 @@ class Pipeline:
             body=body,
             timeouts=timeouts,
             read_timeout=call.read_timeout,
+            label=f"{call.operation.method} {path}",
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -320,6 +428,41 @@ def _encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     return f"?{encoded}" if encoded else ""
 
 
+def _settled(
+    call: Call, path: str, response: RawResponse, progress: _Progress
+) -> RawResponse:
+    """The final answer; a delete gone on retry after a lost answer succeeded."""
+    if (
+        progress.answer_lost
+        and response.status == 404
+        and call.operation.method == "DELETE"
+    ):
+        # The earlier attempt reached the server and deleted the entity, but
+        # its answer was lost on the way back.
+        logger.info(
+            "%s %s: gone on retry, so the attempt whose answer was lost deleted it",
+            call.operation.method,
+            path,
+        )
+        return RawResponse(204, {}, b"")
+    return response
+
+
+def _deadline_passed(
+    call: Call, path: str, timeouts: Timeouts, progress: _Progress
+) -> RequestTimeout:
+    attempts = f"{progress.sent} attempt{'s' if progress.sent != 1 else ''}"
+    last = (
+        f"; the last failure: {progress.last_failure}" if progress.last_failure else ""
+    )
+    msg = (
+        f"{call.operation.method} {path} did not finish within {timeouts.total} s "
+        f"({attempts}{last}). The deadline covers every retry and token refresh; "
+        "raise Timeouts.total, for one call with with_options(timeouts=...)"
+    )
+    return RequestTimeout(msg)
+
+
 def decode(call: Call, path: str, response: RawResponse) -> Any:
     """Map an error status to its typed error; decode a success body as JSON."""
     method = call.operation.method
@@ -332,27 +475,37 @@ def decode(call: Call, path: str, response: RawResponse) -> Any:
             body=response.body,
         )
     if response.status >= 300:
-        msg = (
-            f"{method} {path} answered a redirect ({response.status}); ec-client "
-            "does not follow redirects, so check base_url"
-        )
-        raise APIError(
-            method=method,
-            path=path,
-            status=response.status,
-            error_code=None,
-            server_message=msg,
-            body=None,
-        )
+        raise _redirected(method, path, response)
     if not response.body:
         return None
     if "json" not in response.content_type:
+        shown = response.content_type or "no content type"
         msg = (
-            f"{method} {path}: expected JSON but got {response.content_type or 'no content type'};"
-            " a proxy may be answering instead of the EC server"
+            f"{method} {path}: expected JSON but got {shown}; a proxy, captive "
+            "portal or load balancer may be answering instead of the EC server, "
+            "so check base_url and the network path"
         )
         raise DecodeError(msg)
 
     return parse_json(
         response.body, context=f"{method} {path}", secret=call.secret_body
+    )
+
+
+def _redirected(method: str, path: str, response: RawResponse) -> APIError:
+    location = response.headers.get("Location", "")
+    # Only the target's origin and path: a query could carry data.
+    target = location.split("?", 1)[0].split("#", 1)[0][:200] or "nowhere"
+    msg = (
+        f"the server redirected to {target}; ec-client never follows redirects, "
+        "so that no token reaches another host. Set base_url to the final "
+        "address (https rather than http, say)"
+    )
+    return APIError(
+        method=method,
+        path=path,
+        status=response.status,
+        error_code=None,
+        server_message=msg,
+        body=None,
     )

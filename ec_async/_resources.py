@@ -17,7 +17,7 @@ from ._convert import request_body, structure
 from ._errors import ConfigurationError, DecodeError, PagingError
 from ._ids import decode_compact_id
 from ._models import ListResult
-from ._pipeline import Call, Operation, Pipeline, query_params
+from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params
 from ._tokens import TokenManager
 
 __all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
@@ -52,11 +52,12 @@ def operations_of(cls: type) -> list[Operation]:
 
 @attrs.frozen
 class ScopeBinding:
-    """What a resource needs: the pipeline, the tokens, and the scope id it acts in."""
+    """What a resource needs: pipeline, tokens, the scope it acts in, call options."""
 
     pipeline: Pipeline
     tokens: TokenManager
     scope_id: str = OWN_SCOPE
+    options: CallOptions = CallOptions()
 
 
 def check_id(name: str, value: object) -> str:
@@ -122,7 +123,9 @@ class Collection(Generic[ModelT]):
             **kwargs.pop("path_params", {}),
         }
         call = Call(op, path_params=path_params, **kwargs)
-        return await self._binding.pipeline.send(call)
+        return await self._binding.pipeline.send(
+            call.with_options(self._binding.options)
+        )
 
     async def _caller_scope_id(self) -> str:
         """The caller's own account id, logging in first if need be."""
@@ -158,7 +161,7 @@ class Collection(Generic[ModelT]):
         for name, value in path_params.items():
             check_id(name, value)
         document = await self._send(op, path_params=path_params, **kwargs)
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _fetch_optional(
         self, op: Operation, path_params: dict[str, str]
@@ -173,7 +176,7 @@ class Collection(Generic[ModelT]):
         self, op: Operation, query: Sequence[tuple[str, str]]
     ) -> ListResult[ModelT]:
         document = await self._send(op, query=query)
-        return self._page_from(document)
+        return self._page_from(document, op)
 
     async def _list(
         self,
@@ -207,7 +210,7 @@ class Collection(Generic[ModelT]):
         for name, value in path_params.items():
             check_id(name, value)
         document = await self._send(op, path_params=path_params, query=query)
-        return _page_from(document, model)
+        return page_from(document, model, op)
 
     async def _query_page(
         self,
@@ -229,13 +232,16 @@ class Collection(Generic[ModelT]):
         if fetch_attributes:
             body["fetchAttributeName"] = list(fetch_attributes)
         document = await self._send(op, body=body, query=query)
-        return self._page_from(document)
+        return self._page_from(document, op)
 
     async def _count(self, op: Operation, query: Sequence[tuple[str, str]] = ()) -> int:
         document = await self._send(op, body={}, query=query)
         count = document.get("count") if isinstance(document, dict) else None
-        if not isinstance(count, int):
-            msg = f"{op.method} {op.path}: expected a countResult with an integer count"
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            msg = (
+                f"{_named(op)}: expected a countResult with a count of zero or "
+                f"more, got {_shape(document)}"
+            )
             raise DecodeError(msg)
         return count
 
@@ -246,7 +252,7 @@ class Collection(Generic[ModelT]):
     async def _create_from(self, op: Operation, body: dict[str, Any]) -> ModelT:
         """Create from a body already built (one whose permissions were resolved)."""
         document = await self._send(op, body=body)
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _update(
         self, op: Operation, path_params: dict[str, str], entity: Any
@@ -260,13 +266,15 @@ class Collection(Generic[ModelT]):
         for name, value in path_params.items():
             check_id(name, value)
         document = await self._send(op, path_params=path_params, body=body)
-        return structure(document, self._model)
+        return structure(document, self._model, context=_named(op))
 
     async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
         await self._perform(op, path_params)
 
-    def _page_from(self, document: Any) -> ListResult[ModelT]:
-        return _page_from(document, self._model)
+    def _page_from(
+        self, document: Any, op: Operation | None = None
+    ) -> ListResult[ModelT]:
+        return page_from(document, self._model, op)
 
     async def _iterate(
         self,
@@ -301,7 +309,7 @@ class Collection(Generic[ModelT]):
             )
             page = await self._fetch_page(op, [*filters, *paging])
             for item in page.items:
-                numeric_id = decode_compact_id(item.id)  # type: ignore[attr-defined]
+                numeric_id = _numeric_id(op, item)
                 if sortable and numeric_id > last_id:
                     last_id = numeric_id
                     yield item
@@ -318,17 +326,66 @@ class Collection(Generic[ModelT]):
         raise PagingError(msg)
 
 
-def _page_from(document: Any, model: type[OtherT]) -> ListResult[OtherT]:
-    if not isinstance(document, dict) or not isinstance(
-        document.get("items", []), list
-    ):
-        msg = f"expected a list result for {model.__name__}"
+def page_from(
+    document: Any, model: type[OtherT], op: Operation | None = None
+) -> ListResult[OtherT]:
+    """Decode a list envelope, naming every item that does not fit ``model``."""
+    name = model.__name__
+    where = "" if op is None else f"{_named(op)}: "
+    items = document.get("items", []) if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        msg = f"{where}expected a list result of {name} items, got {_shape(document)}"
         raise DecodeError(msg)
-    items = [structure(item, model) for item in document.get("items", [])]
-    size = document.get("size", len(items))
+    # Every item is decoded before failing, so one error names every problem.
+    decoded: list[OtherT] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            decoded.append(structure(item, model))
+        except DecodeError as exc:
+            found = exc.problems or (str(exc),)
+            problems += [f"items[{index}]: {problem}" for problem in found]
+    if problems:
+        msg = (
+            f"{where}the server's list result does not fit {name}; this server "
+            "may speak another version of the API, so report the problems below"
+        )
+        raise DecodeError(msg, tuple(problems))
+
+    size = document.get("size")
+    total_count = document.get("totalCount")
     return ListResult(
-        items=items,
-        size=size if isinstance(size, int) else len(items),
-        limit_exceeded=bool(document.get("limitExceeded", False)),
-        total_count=document.get("totalCount"),
+        items=decoded,
+        size=size if _is_count(size) else len(decoded),
+        limit_exceeded=document.get("limitExceeded") is True,
+        total_count=total_count if _is_count(total_count) else None,
     )
+
+
+def _numeric_id(op: Operation, item: Any) -> int:
+    """The integer behind an item's compact id, which iteration orders by."""
+    try:
+        return decode_compact_id(item.id)
+    except (TypeError, ValueError):
+        msg = (
+            f"{op.method} {op.path}: an item's id {item.id!r} is not a Kapua id, "
+            "so the listing cannot be walked in order"
+        )
+        raise DecodeError(msg) from None
+
+
+def _named(op: Operation) -> str:
+    """How messages name an operation: its method and path template."""
+    return f"{op.method} {op.path}"
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape(document: object) -> str:
+    """How a decoded body looks, for messages, without quoting its content."""
+    if isinstance(document, dict):
+        keys = ", ".join(sorted(map(str, document))[:8])
+        return f"an object with keys [{keys}]"
+    return "nothing" if document is None else f"a JSON {type(document).__name__}"

@@ -167,6 +167,14 @@ class TokenManager:
         else:
             logger.info("logged out")
 
+    def abandon(self) -> None:
+        """Stop the background refresh without awaiting, for a dropped client."""
+        self._logged_out = True
+        for task in (self._keeper, self._inflight):
+            if task is not None and not task.done():
+                # Thread-safe: a finalizer may run on any thread.
+                task.get_loop().call_soon_threadsafe(task.cancel)
+
     def _check_usable(self) -> None:
         if self._logged_out:
             msg = "the client is logged out; call login() to start a new session"
@@ -346,11 +354,12 @@ def _issued_at(token_id: str) -> dt.datetime | None:
     except JWTError:
         return None
     issued = claims.get("iat")
-    return (
-        dt.datetime.fromtimestamp(issued, dt.UTC)
-        if isinstance(issued, int | float)
-        else None
-    )
+    if not isinstance(issued, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(issued, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None  # A claim no clock can hold is no anchor either.
 
 
 def _retrieve_outcome(task: asyncio.Task[None]) -> None:

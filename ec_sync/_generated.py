@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
@@ -395,6 +396,12 @@ class Client:
     first call) and logs out on exit. ``base_url`` includes the version
     prefix, for example ``https://api.example.com/v1``.
 
+    TLS certificates are always verified: ``ca_bundle`` (a PEM file) trusts a
+    private certificate authority, ``client_cert`` (a PEM file holding the
+    certificate, and the key unless ``client_key`` names it) answers servers
+    that ask for one, and ``ssl_context`` replaces all of that. Plain http is
+    refused except to loopback, unless ``allow_insecure_http`` says otherwise.
+
     Calls block the calling thread while the async client works on a private event
     loop, in a daemon thread that this client alone owns; so threads may share one
     client, and it works where an event loop already runs. ``close()``, or leaving
@@ -416,6 +423,9 @@ class Client:
         refresh_margin: float | None = None,
         max_connections: int = 100,
         max_body_size: int = 67_108_864,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        client_cert: str | os.PathLike[str] | None = None,
+        client_key: str | os.PathLike[str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
@@ -433,6 +443,9 @@ class Client:
             refresh_margin=refresh_margin,
             max_connections=max_connections,
             max_body_size=max_body_size,
+            ca_bundle=ca_bundle,
+            client_cert=client_cert,
+            client_key=client_key,
             ssl_context=ssl_context,
             allow_insecure_http=allow_insecure_http,
             verify_key=verify_key,
@@ -549,6 +562,30 @@ class Client:
         The same in every scope view: these calls always act on the caller.
         """
         return CurrentUser(self._portal, self._async.me)
+
+    def with_options(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool | None = None,
+    ) -> Scope:
+        """A view whose calls use other time limits, retries or retry safety.
+
+        ``ec.with_options(timeouts=Timeouts(total=5)).devices.get(id)`` gives
+        one call five seconds, retries and refreshes included.
+        ``idempotent=True`` lets a call that is not safe to repeat (a create,
+        a device command) be retried; pass it only when a second execution
+        does no harm. ``idempotent=False`` stops even reads being retried.
+        Options not given keep this view's. The view shares the client's
+        session and costs nothing to make, so make one per call if needed.
+        """
+        return Scope(
+            self._portal,
+            self._async.with_options(
+                timeouts=timeouts, retry=retry, idempotent=idempotent
+            ),
+        )
 
     def __enter__(self) -> Self:
         self._portal.enter(self._async.__aenter__)
@@ -1255,6 +1292,30 @@ class Scope:
         The same in every scope view: these calls always act on the caller.
         """
         return CurrentUser(self._portal, self._async.me)
+
+    def with_options(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool | None = None,
+    ) -> Scope:
+        """A view whose calls use other time limits, retries or retry safety.
+
+        ``ec.with_options(timeouts=Timeouts(total=5)).devices.get(id)`` gives
+        one call five seconds, retries and refreshes included.
+        ``idempotent=True`` lets a call that is not safe to repeat (a create,
+        a device command) be retried; pass it only when a second execution
+        does no harm. ``idempotent=False`` stops even reads being retried.
+        Options not given keep this view's. The view shares the client's
+        session and costs nothing to make, so make one per call if needed.
+        """
+        return Scope(
+            self._portal,
+            self._async.with_options(
+                timeouts=timeouts, retry=retry, idempotent=idempotent
+            ),
+        )
 
     def __repr__(self) -> str:
         return repr(self._async)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import json
 import re
 import sqlite3
@@ -46,6 +47,7 @@ class Kind(enum.Enum):
 Field = tuple[str, Kind]
 
 
+@functools.cache  # Called for every field of every row a listing writes.
 def column_name(wire_name: str) -> str:
     """Return the SQL column that stores a wire attribute (``clientId`` -> ``client_id``)."""
     return _CAMEL_BOUNDARY.sub("_", wire_name).lower()

@@ -70,6 +70,10 @@ def _sorts(operation: Operation, exchange: Exchange) -> bool:
     return any(name == "sortParam" for name, _ in exchange.query)
 
 
+def _configures_a_service(operation: Operation, exchange: Exchange) -> bool:
+    return operation.method == "PUT" and "/serviceConfigurations" in operation.template
+
+
 def _manages_a_device(operation: Operation, exchange: Exchange) -> bool:
     return bool(_DEVICE_MANAGEMENT.search(operation.template))
 
@@ -111,6 +115,15 @@ SERVER_ERRORS: tuple[ServerError, ...] = (
         "§7, §15",
         _code("INTERNAL_ERROR"),
         _sorts,
+    ),
+    ServerError(
+        "self-edit of a service configuration",
+        "a user changes a service configuration value of its own account",
+        "setConfigValues refuses the self-edit with a KapuaException, which is "
+        "mapped to 500 with an INTERNAL_ERROR code [inferred]",
+        "§6, §10",
+        _code("INTERNAL_ERROR"),
+        _configures_a_service,
     ),
     ServerError(
         "null entity",

@@ -10,6 +10,7 @@ import time
 import aiohttp
 import pytest
 
+from ec_async._cli import main
 from ec_async.emulator import EmulatorConfig, Fault, Faults
 
 from ._support import Api, running
@@ -84,6 +85,15 @@ class TestRules:
         """A rule that cannot be meant raises ValueError saying why."""
         with pytest.raises(ValueError, match=complaint):
             Fault.parse(text)
+
+    def test_the_command_refuses_a_bad_fault(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``ec emulator --fault`` with a bad rule exits with an error, serving nothing."""
+        code = main(["emulator", "--port", "0", "--fault", "/_/devices:boom=1"])
+
+        assert 1 == code
+        assert "--fault: unknown fault rule 'boom=1'" in capsys.readouterr().err
 
 
 class TestDraws:

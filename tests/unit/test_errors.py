@@ -169,3 +169,36 @@ def test_api_error_pickles() -> None:
 
     assert type(error) is type(restored)
     assert str(error) == str(restored)
+
+
+def test_a_gateway_html_page_blames_the_proxy() -> None:
+    """A 502/503/504 HTML page says a proxy answered, not the EC server."""
+    error = _error(503, b"<html><body>503</body></html>", "text/html")
+
+    assert isinstance(error, ec_async.ServerError)
+    assert "proxy or load balancer" in str(error)
+
+
+def test_kapuas_own_html_401_is_not_blamed_on_a_proxy() -> None:
+    """Jetty's HTML page for a refused token is Kapua's own: no proxy hint."""
+    error = _error(401, b"<html><body>401</body></html>", "text/html")
+
+    assert isinstance(error, ec_async.AuthenticationError)
+    assert "proxy" not in str(error)
+
+
+def test_an_error_body_nested_too_deep_is_ignored() -> None:
+    """A JSON error document nested past the parser's depth is left out."""
+    error = _error(500, b"[" * 100_000 + b"]" * 100_000)
+
+    assert isinstance(error, ec_async.ServerError)
+    assert error.body is None
+
+
+def test_transport_errors_keep_request_sent_through_pickling() -> None:
+    """``request_sent`` survives pickling, as multiprocessing needs."""
+    error = ec_async.TransportError("refused", request_sent=False)
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes.
+
+    assert (str(error), False) == (str(copy), copy.request_sent)

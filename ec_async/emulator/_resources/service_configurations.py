@@ -132,8 +132,11 @@ def _sent_values(component: Component, body: Mapping[str, Any]) -> dict[str, Any
 
     values: dict[str, Any] = {}
     for prop in properties:
-        if not isinstance(prop, Mapping) or not isinstance(prop.get("name"), str):
+        if not isinstance(prop, Mapping):
             raise EmptyError(400)
+        if not isinstance(prop.get("name"), str):
+            # Unmarshalled fine, but Kapua's validation finds the name null.
+            raise illegal_null_argument("serviceConfiguration.property.name")
         values[prop["name"]] = _typed(component, prop)
 
     return values
