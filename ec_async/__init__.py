@@ -81,7 +81,7 @@ from ._service_config import (
 )
 from ._system import System, SystemInfo
 from ._tokens import TokenState
-from ._users import User, UserStatus, UserType
+from ._users import User
 
 __all__ = [
     "APIError",
@@ -167,7 +167,5 @@ __all__ = [
     "TokenVerificationError",
     "TransportError",
     "User",
-    "UserStatus",
-    "UserType",
     "UsernamePassword",
 ]

@@ -1,31 +1,19 @@
-"""Users: the ``User`` model, as listings of users (a role's holders) return it."""
+"""Users: the ``User`` model, as listings of users (a role's holders) return it.
+
+``status`` is ``ENABLED`` or ``DISABLED``; ``user_type`` is ``INTERNAL``,
+``EXTERNAL`` or ``DEVICE``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import attrs
 
 from ._models import _extra, _read_only
 
-__all__ = ["User", "UserStatus", "UserType"]
-
-
-class UserStatus(enum.StrEnum):
-    """Whether a user may log in."""
-
-    ENABLED = "ENABLED"
-    DISABLED = "DISABLED"
-
-
-class UserType(enum.StrEnum):
-    """How a user authenticates: Kapua credentials, or an external identity."""
-
-    INTERNAL = "INTERNAL"
-    EXTERNAL = "EXTERNAL"
-    DEVICE = "DEVICE"
+__all__ = ["User"]
 
 
 @attrs.frozen(kw_only=True)

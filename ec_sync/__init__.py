@@ -75,8 +75,6 @@ from ec_async import (
     TransportError,
     User,
     UsernamePassword,
-    UserStatus,
-    UserType,
 )
 
 from ._generated import (
@@ -181,7 +179,5 @@ __all__ = [
     "TokenVerificationError",
     "TransportError",
     "User",
-    "UserStatus",
-    "UserType",
     "UsernamePassword",
 ]
