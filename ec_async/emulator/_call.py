@@ -147,7 +147,7 @@ class Call:
         )
 
     def require_permission(self, required: Grant) -> None:
-        """Check the caller holds ``required`` (a permission it wants to grant)."""
+        """Check the caller holds ``required`` (any permission, a granted one too)."""
         with self.context.store.transaction() as db:
             grants = grants_of_user(db, self.session.user_id)
             ancestors = ancestor_ids(db, required.target_scope_id)

@@ -10,7 +10,9 @@ from ec_async.emulator._domains import domain_rows_sql
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "1"
+# 2: service configurations (a store seeded before them allows no creates),
+# domains, groups, tags and endpoint infos.
+SCHEMA_VERSION = "2"
 
 _AUDIT = """
     created_on INTEGER NOT NULL,

@@ -64,6 +64,9 @@ class TestAccountPaths:
         token = await api.token(ADMIN)
         south = api.emulator.admin.account_id("acme-south")
         account = (await api.call("GET", f"/accounts/{south}", token=token)).json()
+        deprecated = (
+            await api.call("GET", f"/AQ/accounts/{south}", token=token)
+        ).json()
 
         updated = await api.call(
             "PUT",
@@ -78,6 +81,7 @@ class TestAccountPaths:
         deleted = await api.call("DELETE", f"/_/accounts/{south}", token=token)
         gone = await api.call("GET", f"/accounts/{south}", token=token)
 
+        assert account == deprecated
         assert 200 == updated.status
         assert "via the old path" == updated.json()["description"]
         assert account["optlock"] + 1 == updated.json()["optlock"]
