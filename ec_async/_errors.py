@@ -267,7 +267,7 @@ class RateLimited(APIError):
 class ServerError(APIError):
     """A 5xx the server gave no more specific meaning."""
 
-    hint = "the server failed; safe operations were retried"
+    hint = "the server failed; ec-client retries 502, 503 and 504 of safe operations"
 
 
 _BY_CODE: Mapping[str, type[APIError]] = {

@@ -126,7 +126,8 @@ class TestTls:
     def test_bad_tls_options_fail_before_anything_is_sent(
         self, pki: Pki, tmp_path: object
     ) -> None:
-        """Missing files, a key without a certificate, or two ways at once."""
+        """Missing files, a key without a certificate, an encrypted key, or two ways
+        at once: each a ConfigurationError before anything is sent."""
         url = "https://127.0.0.1:1/v1"
         with pytest.raises(ec_async.ConfigurationError, match="cannot read ca_bundle"):
             _client(url, ca_bundle="/nonexistent/ca.pem")
@@ -136,6 +137,13 @@ class TestTls:
             _client(url, ca_bundle=pki.server.ca, ssl_context=pki.server_context())
         with pytest.raises(ec_async.ConfigurationError) as caught:
             _client(url, client_cert=pki.client.key)
+        with pytest.raises(ec_async.ConfigurationError, match="encrypted key"):
+            # Refused at once: no passphrase prompt blocks the process.
+            _client(
+                url,
+                client_cert=pki.client.certificate,
+                client_key=pki.client.encrypted_key,
+            )
 
         assert "cannot load client_cert" in str(caught.value)
         assert "PRIVATE KEY" not in str(caught.value)
