@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 import logging
+import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
 import ec_async
+import ec_sync
 from ec_async._cli import main
 from ec_async.emulator import DEMO_PASSWORD, Emulator
 from tests.conftest import FAST
@@ -174,6 +177,42 @@ class TestTls:
 
         assert 0 == code
         assert '"account": "acme"' in capsys.readouterr().out
+
+    def test_the_emulator_command_serves_https(self, pki: Pki) -> None:
+        """``ec emulator --certfile --keyfile`` serves https that ca_bundle trusts."""
+        command = [
+            sys.executable,
+            "-m",
+            "ec_async._cli",
+            "emulator",
+            "--port",
+            "0",
+            "--seed",
+            "minimal",
+            "--certfile",
+            str(pki.server.certificate),
+            "--keyfile",
+            str(pki.server.key),
+        ]
+        with subprocess.Popen(  # noqa: S603 - our own command, fixed arguments.
+            command, stdout=subprocess.PIPE, text=True
+        ) as server:
+            try:
+                assert server.stdout is not None
+                base_url = server.stdout.readline().split()[-1]
+                with ec_sync.Client(
+                    base_url,
+                    username=ADMIN,
+                    password=DEMO_PASSWORD,
+                    ca_bundle=pki.server.ca,
+                ) as ec:
+                    count = ec.devices.count()
+            finally:
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=10)
+
+        assert base_url.startswith("https://127.0.0.1:")
+        assert 10 == count
 
 
 class TestRedirects:
