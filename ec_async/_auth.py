@@ -7,7 +7,7 @@ from typing import Any
 
 from ._convert import structure
 from ._credentials import ApiKey, Credentials, OpenIdConnectTokens, UsernamePassword
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, DecodeError
 from ._models import AccessToken
 from ._pipeline import Bearer, Call, Operation, Pipeline
 
@@ -103,7 +103,20 @@ class AuthCalls:
         document = await self._pipeline.send(call)
 
         context = f"{call.operation.method} {call.operation.path}"
-        return structure(document, AccessToken, context=context), sent_at
+        token = structure(document, AccessToken, context=context)
+        if not (_sendable(token.token_id) and _sendable(token.refresh_token)):
+            msg = (
+                f"{context}: the server issued a token that cannot be sent back in "
+                "an HTTP header (empty, or with spaces or control characters)"
+            )
+            raise DecodeError(msg)
+
+        return token, sent_at
+
+
+def _sendable(token: str) -> bool:
+    """Whether a token can travel as a bearer: RFC 6750's printable ASCII, no space."""
+    return bool(token) and token.isascii() and token.isprintable() and " " not in token
 
 
 def _password_body(credentials: UsernamePassword) -> dict[str, Any]:

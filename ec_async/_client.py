@@ -376,12 +376,15 @@ def _tls_context(
         raise ConfigurationError(msg) from exc
     if client_cert is not None:
         try:
-            context.load_cert_chain(client_cert, client_key)
+            # An empty password, so that an encrypted key fails here instead of
+            # OpenSSL prompting on the terminal of a service.
+            context.load_cert_chain(client_cert, client_key, password=lambda: b"")
         except (OSError, ssl.SSLError) as exc:
             # Never quote the files: a key is a secret.
             msg = (
                 f"cannot load client_cert {os.fspath(client_cert)!r}: {exc}; it must "
-                "be PEM, holding the key too unless client_key names the key file"
+                "be PEM, holding the key too unless client_key names the key file; "
+                "for an encrypted key, build an ssl_context with its password"
             )
             raise ConfigurationError(msg) from exc
     return context

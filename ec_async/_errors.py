@@ -282,7 +282,7 @@ class RateLimited(APIError):
 class ServerError(APIError):
     """A 5xx the server gave no more specific meaning."""
 
-    hint = "the server failed; safe operations were retried"
+    hint = "the server failed; ec-client retries 502, 503 and 504 of safe operations"
 
 
 class LimitReached(ServerError):

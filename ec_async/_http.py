@@ -15,6 +15,7 @@ from ._errors import (
     ClientClosed,
     ConfigurationError,
     DecodeError,
+    ECError,
     RequestTimeout,
     TLSError,
     TransportError,
@@ -28,7 +29,8 @@ class Timeouts:
     """Seconds to wait: to connect, between bytes read, and for a whole call.
 
     ``total`` covers every attempt, retry and token refresh of one call;
-    ``None`` means no overall limit.
+    ``None`` means no overall limit. Give them to a ``Client``, or to some
+    calls with ``with_options(timeouts=...)``.
     """
 
     connect: float = 10.0
@@ -127,6 +129,8 @@ class HttpSession:
         its query when not given).
         """
         request = label or f"{method} {_path_of(url)}"
+        error: ECError
+        cause: BaseException | None
         session = self._ensure_session()
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -149,6 +153,13 @@ class HttpSession:
             # A ClientResponseError carries the request's headers, bearer
             # included, in its repr: it must not ride along as the cause.
             cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
+        except ECError:
+            raise
+        except ValueError as exc:
+            # aiohttp refused to build the request, a header value with a
+            # control character say; its message quotes no value.
+            msg = f"{request}: the request could not be built ({exc})"
+            error, cause = ConfigurationError(msg), exc
         raise error from cause
 
     async def _read_body(self, response: aiohttp.ClientResponse, request: str) -> bytes:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import signal
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 
 import aiohttp
 import pytest
@@ -94,6 +99,38 @@ class TestRules:
 
         assert 1 == code
         assert "--fault: unknown fault rule 'boom=1'" in capsys.readouterr().err
+
+    def test_the_command_serves_with_faults(self) -> None:
+        """``ec emulator --fault`` injects from the first request on."""
+        command = [
+            sys.executable,
+            "-m",
+            "ec_async._cli",
+            "emulator",
+            "--port",
+            "0",
+            "--seed",
+            "minimal",
+            "--fault",
+            "GET /account:503=1,retry-after=4",
+        ]
+        with subprocess.Popen(  # noqa: S603 - our own command, fixed arguments.
+            command, stdout=subprocess.PIPE, text=True
+        ) as server:
+            try:
+                assert server.stdout is not None
+                base_url = server.stdout.readline().split()[-1]
+                with pytest.raises(urllib.error.HTTPError) as caught:
+                    urllib.request.urlopen(base_url + "/account", timeout=10)  # noqa: S310 - loopback.
+            finally:
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=10)
+
+        refused = caught.value
+        refused.close()
+        assert base_url.startswith("http://127.0.0.1:")
+        assert 503 == refused.code
+        assert "4" == refused.headers["Retry-After"]
 
 
 class TestDraws:

@@ -24,6 +24,7 @@ class Authority:
     certificate: Path
     key: Path
     combined: Path
+    encrypted_key: Path
 
 
 @attrs.frozen
@@ -136,8 +137,20 @@ def _leaf(
     certificate_path.write_bytes(_pem_cert(certificate))
     key_path.write_bytes(_pem_key(key))
     combined.write_bytes(_pem_cert(certificate) + _pem_key(key))
+    encrypted = directory / f"{name}-encrypted.key"
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"key-passphrase"),
+        )
+    )
     return Authority(
-        ca=ca_path, certificate=certificate_path, key=key_path, combined=combined
+        ca=ca_path,
+        certificate=certificate_path,
+        key=key_path,
+        combined=combined,
+        encrypted_key=encrypted,
     )
 
 

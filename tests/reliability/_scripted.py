@@ -26,6 +26,7 @@ __all__ = [
     "DEVICE",
     "Received",
     "ScriptedServer",
+    "access_token",
     "http_response",
     "json_response",
 ]
@@ -75,6 +76,23 @@ def json_response(document: Any, status: int = 200) -> bytes:
     """A well-formed JSON answer."""
     body = json.dumps(document).encode()
     return http_response(status, body, {"Content-Type": "application/json"})
+
+
+def access_token(token: str, refresh: str) -> dict[str, Any]:
+    """An AccessToken as Kapua writes it, valid for 30 minutes from now."""
+    now = dt.datetime.now(dt.UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S.000Z"
+    return {
+        "type": "accessToken",
+        "id": "AQ",
+        "scopeId": "AQ",
+        "userId": "Ag",
+        "tokenId": token,
+        "refreshToken": refresh,
+        "createdOn": now.strftime(stamp),
+        "expiresOn": (now + dt.timedelta(minutes=30)).strftime(stamp),
+        "refreshExpiresOn": (now + dt.timedelta(hours=5)).strftime(stamp),
+    }
 
 
 @attrs.frozen
@@ -180,21 +198,7 @@ class ScriptedServer:
         token = f"scripted-token-{number:04d}-{'x' * 24}"
         refresh = f"scripted-refresh-{number:04d}-{'y' * 24}"
         self.issued += [token, refresh]
-        now = dt.datetime.now(dt.UTC)
-        stamp = "%Y-%m-%dT%H:%M:%S.000Z"
-        return json_response(
-            {
-                "type": "accessToken",
-                "id": "AQ",
-                "scopeId": "AQ",
-                "userId": "Ag",
-                "tokenId": token,
-                "refreshToken": refresh,
-                "createdOn": now.strftime(stamp),
-                "expiresOn": (now + dt.timedelta(minutes=30)).strftime(stamp),
-                "refreshExpiresOn": (now + dt.timedelta(hours=5)).strftime(stamp),
-            }
-        )
+        return json_response(access_token(token, refresh))
 
     def _default(self, method: str, path: str) -> bytes:
         for route_method, pattern, document in _DEFAULTS:

@@ -11,7 +11,13 @@ import pytest
 
 import ec_async
 
-from ._scripted import DEVICE, ScriptedServer, http_response, json_response
+from ._scripted import (
+    DEVICE,
+    ScriptedServer,
+    access_token,
+    http_response,
+    json_response,
+)
 from .conftest import NO_WAIT
 
 pytestmark = pytest.mark.anyio
@@ -253,6 +259,38 @@ class TestModels:
         async with _client(server) as ec:
             with pytest.raises(ec_async.DecodeError, match="is not a Kapua id"):
                 [device async for device in ec.devices.iter()]
+
+
+class TestLogins:
+    """Login answers are decoded as strictly, and never quoted."""
+
+    @pytest.mark.parametrize("token", ["", "two words", "line\r\nX-Injected: 1"])
+    async def test_a_token_that_cannot_be_sent_back(
+        self, server: ScriptedServer, token: str
+    ) -> None:
+        """A token no header can carry is a DecodeError at login, not later."""
+        server.login_script.append(json_response(access_token(token, "r" * 36)))
+        with pytest.raises(ec_async.DecodeError) as caught:
+            async with _client(server):
+                pass
+
+        assert "cannot be sent back in an HTTP header" in str(caught.value)
+
+    async def test_a_login_answer_that_is_not_json_is_not_quoted(
+        self, server: ScriptedServer
+    ) -> None:
+        """Login bodies may hold secrets: the error gives only their length."""
+        body = b'{"tokenId": "almost-a-secret-token", '
+        server.login_script.append(
+            http_response(200, body, {"Content-Type": "application/json"})
+        )
+        with pytest.raises(ec_async.DecodeError) as caught:
+            async with _client(server):
+                pass
+
+        assert f"{len(body)} bytes, not shown" in str(caught.value)
+        assert "almost-a-secret" not in str(caught.value)
+        assert caught.value.__cause__ is None
 
 
 class TestErrorBodies:

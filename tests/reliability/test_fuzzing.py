@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 import ec_async
 from ec_async import DeviceCreator, RetryPolicy, Timeouts
 
-from ._scripted import DEVICE, ScriptedServer, http_response
+from ._scripted import (
+    DEVICE,
+    ScriptedServer,
+    access_token,
+    http_response,
+    json_response,
+)
 
 EXAMPLES = settings(
     max_examples=300,
@@ -78,6 +84,40 @@ def _nearly_right(draw: st.DrawFn) -> Any:
             ]
         )
     )
+
+
+_token_texts = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "a\r\nX-Injected: 1",
+            "tab\there",
+            "\x00",
+            "é",
+            "9999-12-31T23:59:59.999Z",
+        ]
+    ),
+)
+_dates = st.sampled_from(
+    [
+        "9999-12-31T23:59:59.999Z",
+        "0001-01-01T00:00:00.000Z",
+        "2024-02-30T00:00:00.000Z",
+        "1970-01-01T00:00:00Z",
+        "yesterday",
+    ]
+)
+
+
+@st.composite
+def _nearly_right_token(draw: st.DrawFn) -> bytes:
+    """A login answer shaped like an AccessToken, with fields bent or broken."""
+    document = access_token("fuzz-token-" + "t" * 20, "fuzz-refresh-" + "r" * 20)
+    for key in draw(st.lists(st.sampled_from(sorted(document)), max_size=3)):
+        document[key] = draw(st.one_of(_json_values, _token_texts, _dates))
+    return json_response(document)
 
 
 _bodies = st.one_of(
@@ -194,7 +234,7 @@ class TestResponses:
             try:
 
                 @EXAMPLES
-                @given(answer=_answers())
+                @given(answer=st.one_of(_answers(), _nearly_right_token()))
                 def example(answer: bytes) -> None:
                     runner.run(_login(server, ec, answer))
 

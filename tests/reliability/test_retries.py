@@ -15,6 +15,7 @@ import ec_async
 from ec_async import DeviceCreator, RetryPolicy, Timeouts
 from ec_async.emulator import DEMO_PASSWORD, Emulator, Exchange, Fault
 from tests.conftest import FAST
+from tests.sync.facades import Facade
 
 from .conftest import ADMIN, NO_WAIT, Recorded, client_of
 
@@ -234,6 +235,28 @@ class TestUnsafeOperations:
 
         assert page.items
         assert 3 + 2 == recorded.received("GET", DEVICES)
+
+
+class TestFacades:
+    """Per-call options work the same through ec_async and ec_sync."""
+
+    def test_with_options_in_both_facades(self, facade: Facade) -> None:
+        """A view that forbids retries fails on one 503; the client itself does not."""
+        with (
+            Emulator.in_thread(seed="minimal", config=FAST) as emulator,
+            facade.client(
+                emulator.base_url,
+                username=ADMIN,
+                password=DEMO_PASSWORD,
+                retry=NO_WAIT,
+            ) as ec,
+        ):
+            emulator.faults.set(Fault(path=DEVICES, statuses={503: 1.0}, times=2))
+            with pytest.raises(ec_async.ServerError):
+                facade.run(ec.with_options(idempotent=False).devices.list())
+            page = facade.run(ec.devices.list(limit=2))
+
+        assert 2 == len(page)
 
 
 class TestConnectionFailures:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 import logging
+import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
 import ec_async
+import ec_sync
 from ec_async._cli import main
 from ec_async.emulator import DEMO_PASSWORD, Emulator
 from tests.conftest import FAST
@@ -126,7 +129,8 @@ class TestTls:
     def test_bad_tls_options_fail_before_anything_is_sent(
         self, pki: Pki, tmp_path: object
     ) -> None:
-        """Missing files, a key without a certificate, or two ways at once."""
+        """Missing files, a key without a certificate, an encrypted key, or two ways
+        at once: each a ConfigurationError before anything is sent."""
         url = "https://127.0.0.1:1/v1"
         with pytest.raises(ec_async.ConfigurationError, match="cannot read ca_bundle"):
             _client(url, ca_bundle="/nonexistent/ca.pem")
@@ -136,6 +140,13 @@ class TestTls:
             _client(url, ca_bundle=pki.server.ca, ssl_context=pki.server_context())
         with pytest.raises(ec_async.ConfigurationError) as caught:
             _client(url, client_cert=pki.client.key)
+        with pytest.raises(ec_async.ConfigurationError, match="encrypted key"):
+            # Refused at once: no passphrase prompt blocks the process.
+            _client(
+                url,
+                client_cert=pki.client.certificate,
+                client_key=pki.client.encrypted_key,
+            )
 
         assert "cannot load client_cert" in str(caught.value)
         assert "PRIVATE KEY" not in str(caught.value)
@@ -166,6 +177,42 @@ class TestTls:
 
         assert 0 == code
         assert '"account": "acme"' in capsys.readouterr().out
+
+    def test_the_emulator_command_serves_https(self, pki: Pki) -> None:
+        """``ec emulator --certfile --keyfile`` serves https that ca_bundle trusts."""
+        command = [
+            sys.executable,
+            "-m",
+            "ec_async._cli",
+            "emulator",
+            "--port",
+            "0",
+            "--seed",
+            "minimal",
+            "--certfile",
+            str(pki.server.certificate),
+            "--keyfile",
+            str(pki.server.key),
+        ]
+        with subprocess.Popen(  # noqa: S603 - our own command, fixed arguments.
+            command, stdout=subprocess.PIPE, text=True
+        ) as server:
+            try:
+                assert server.stdout is not None
+                base_url = server.stdout.readline().split()[-1]
+                with ec_sync.Client(
+                    base_url,
+                    username=ADMIN,
+                    password=DEMO_PASSWORD,
+                    ca_bundle=pki.server.ca,
+                ) as ec:
+                    count = ec.devices.count()
+            finally:
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=10)
+
+        assert base_url.startswith("https://127.0.0.1:")
+        assert 10 == count
 
 
 class TestRedirects:
