@@ -47,7 +47,7 @@ __all__ = [
 EXAMPLES_ENV = "EC_CONFORMANCE_EXAMPLES"
 # Per operation and mode (valid, invalid): enough to reach each operation's
 # main answers while the whole run stays within seconds.
-_DEFAULT_EXAMPLES = 4
+_DEFAULT_EXAMPLES = 3
 _JSON = "application/json"
 _TIMEOUT = 30.0
 # A path parameter no list yields a real id for: the id of kapua-sys.
