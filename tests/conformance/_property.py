@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,18 +28,17 @@ from schemathesis import APIOperation, Case, GenerationMode
 from ec_async.emulator import Emulator
 from ec_async.emulator._exchange import Exchange
 
+from ._property_report import OperationReport
 from ._routing import Operation
 from ._schemas import declared_only, resolve
 from ._seed_ids import Binding, SeedIds, fill_template
 from ._server_errors import explain_server_error
-from ._validator import Judgement, SpecValidator
+from ._validator import SpecValidator
 
 __all__ = [
     "EXAMPLES_ENV",
     "Credentials",
-    "OperationReport",
     "PropertyRun",
-    "PropertySummary",
     "Recorder",
     "examples_per_mode",
     "route_key",
@@ -49,7 +47,7 @@ __all__ = [
 EXAMPLES_ENV = "EC_CONFORMANCE_EXAMPLES"
 # Per operation and mode (valid, invalid): enough to reach each operation's
 # main answers while the whole run stays within seconds.
-_DEFAULT_EXAMPLES = 4
+_DEFAULT_EXAMPLES = 3
 _JSON = "application/json"
 _TIMEOUT = 30.0
 # A path parameter no list yields a real id for: the id of kapua-sys.
@@ -125,66 +123,6 @@ class Recorder:
         """Return the exchanges seen after the first ``start``."""
         with self._lock:
             return self._exchanges[start:]
-
-
-@attrs.define
-class OperationReport:
-    """What one operation's run sent, what came back, and what was wrong."""
-
-    operation: Operation
-    requests: int = 0
-    valid_requests: int = 0
-    unsent: int = 0
-    statuses: Counter[int] = attrs.field(factory=Counter)
-    judgements: list[Judgement] = attrs.field(factory=list, repr=False)
-    problems: dict[str, list[str]] = attrs.field(factory=dict)
-
-    def add_problem(self, message: str, example: str) -> None:
-        """Count one problem; the first request that showed it is kept as example."""
-        self.problems.setdefault(message, []).append(example)
-
-    def failure_text(self) -> str:
-        """Return every distinct problem with its count and first example."""
-        lines = [
-            f"{len(self.problems)} kind(s) of problem in {self.requests} requests "
-            f"to {self.operation.label}:"
-        ]
-        for message, examples in sorted(self.problems.items()):
-            lines.append(f"  - {message} [{len(examples)}x]")
-            lines.append(f"      e.g. {examples[0]}")
-
-        return "\n".join(lines)
-
-
-@attrs.define
-class PropertySummary:
-    """The session's property run: reports of served operations, and the others."""
-
-    reports: list[OperationReport] = attrs.field(factory=list)
-    not_implemented: list[Operation] = attrs.field(factory=list)
-
-    def lines(self) -> list[str]:
-        """Return the summary shown at the end of the test session."""
-        served = len(self.reports)
-        requests_sent = sum(report.requests for report in self.reports)
-        valid = sum(report.valid_requests for report in self.reports)
-        failing = [report for report in self.reports if report.problems]
-        statuses: Counter[int] = Counter()
-        for report in self.reports:
-            statuses.update(report.statuses)
-        listing = ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items()))
-
-        lines = [
-            f"{served} of {served + len(self.not_implemented)} operations served by "
-            f"the emulator, {len(failing)} with problems; {requests_sent} requests "
-            f"({valid} valid), answers {listing or 'none'}",
-        ]
-        if self.not_implemented:
-            names = sorted(op.operation_id or op.label for op in self.not_implemented)
-            shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-            lines.append(f"not implemented ({len(names)}): {shown}")
-
-        return lines
 
 
 Sender = Callable[[AnyCase, str], None]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ._observer import SpecCoverage, SpecObserver
-from ._property import PropertySummary
+from ._property_report import PropertySummary
 from ._spec import missing_spec_reason
 from ._validator import SpecValidator, default_validator
 

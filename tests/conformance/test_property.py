@@ -26,11 +26,11 @@ from ._observer import SpecCoverage
 from ._property import (
     Credentials,
     PropertyRun,
-    PropertySummary,
     Recorder,
     examples_per_mode,
     route_key,
 )
+from ._property_report import PropertySummary
 from ._routing import Operation
 from ._seed_ids import harvest
 from ._spec import load_spec, requires_spec
