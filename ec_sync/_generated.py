@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
@@ -13,6 +14,7 @@ import ec_async
 from ec_async import (
     AccessToken,
     Account,
+    ApiKey,
     CredentialsProvider,
     Device,
     DeviceCreator,
@@ -20,6 +22,7 @@ from ec_async import (
     RetryPolicy,
     Timeouts,
     TokenState,
+    UsernamePassword,
 )
 
 from ._portal import Portal
@@ -109,7 +112,9 @@ class Client:
     """A client for one EC server, logged in as one user or API key.
 
     Use it as ``with Client(...) as ec:``; it logs in on entry (or on the
-    first call) and logs out on exit. ``base_url`` includes the version
+    first call), keeps its access token fresh ahead of expiry, and logs out
+    on exit. A client made without credentials starts its session with
+    ``login(credentials)``. ``base_url`` includes the version
     prefix, for example ``https://api.example.com/v1``.
 
     Calls block the calling thread while the async client works on a private event
@@ -159,9 +164,14 @@ class Client:
     def base_url(self) -> str:
         return self._async.base_url
 
-    def login(self) -> None:
-        """Log in now (calls also log in lazily); after ``logout()``, start again."""
-        self._portal.call(self._async.login)
+    def login(self, credentials: UsernamePassword | ApiKey | None = None) -> None:
+        """Log in now (calls also log in lazily); after ``logout()``, start again.
+
+        ``credentials`` serve for this one login and are not kept; a session
+        started so ends with ``SessionExpired`` when its refresh token runs out,
+        since the client cannot log in again by itself.
+        """
+        self._portal.call(self._async.login, credentials)
 
     def logout(self) -> None:
         """End the session on the server; later calls raise ``NotAuthenticated``."""
@@ -194,6 +204,16 @@ class Client:
     def token_state(self) -> TokenState:
         """Whether the session is fresh, refreshing, expired or logged out."""
         return self._async.token_state
+
+    @property
+    def token_expires_on(self) -> datetime.datetime | None:
+        """When the access token expires, by the server's clock (``expiresOn``)."""
+        return self._async.token_expires_on
+
+    @property
+    def refresh_expires_on(self) -> datetime.datetime | None:
+        """When the refresh token expires, by the server's clock (``refreshExpiresOn``)."""
+        return self._async.refresh_expires_on
 
     @property
     def accounts(self) -> Accounts:
