@@ -20,6 +20,7 @@ from ._client import (
 )
 from ._credentials import (
     ApiKey,
+    Credentials,
     CredentialsProvider,
     OpenIdConnectTokens,
     UsernamePassword,
@@ -175,6 +176,7 @@ __all__ = [
     "CredentialCreator",
     "CredentialStatus",
     "CredentialType",
+    "Credentials",
     "CredentialsProvider",
     "CurrentAccountUpdateRequest",
     "CurrentUser",

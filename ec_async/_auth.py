@@ -79,7 +79,7 @@ class AuthCalls:
             )
         msg = (
             f"the credentials provider returned a {type(credentials).__name__}; "
-            "it must return UsernamePassword or ApiKey"
+            "it must return UsernamePassword, ApiKey or OpenIdConnectTokens"
         )
         raise ConfigurationError(msg)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import ipaddress
 import os
 import ssl
@@ -171,7 +172,9 @@ class Client(_Resources):
     """An async client for one EC server, logged in as one user or API key.
 
     Use it as ``async with Client(...) as ec:``; it logs in on entry (or on the
-    first call) and logs out on exit. ``base_url`` includes the version
+    first call), keeps its access token fresh ahead of expiry, and logs out
+    on exit. A client made without credentials starts its session with
+    ``login(credentials)``. ``base_url`` includes the version
     prefix, for example ``https://api.example.com/v1``.
 
     TLS certificates are always verified: ``ca_bundle`` (a PEM file) trusts a
@@ -226,6 +229,7 @@ class Client(_Resources):
             http=self._http,
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
+            max_connections=max_connections,
         )
         self._tokens = TokenManager(
             AuthCalls(pipeline),
@@ -234,12 +238,16 @@ class Client(_Resources):
             refresh_margin=refresh_margin,
             verify_key=verify_key,
         )
-        pipeline.attach_tokens(self._tokens.bearer, self._tokens.rejected)
+        pipeline.attach_tokens(self._tokens)
         self._binding = ScopeBinding(pipeline, self._tokens, OWN_SCOPE)
         self._closed = False
         self._created_at = "".join(traceback.format_stack(limit=6)[:-1])
 
     async def __aenter__(self) -> Self:
+        if not self._tokens.can_log_in:
+            # No credentials yet: the caller logs in with login(credentials).
+            self._check_open()
+            return self
         try:
             await self.login()
         except BaseException:
@@ -260,14 +268,17 @@ class Client(_Resources):
     @operation(LOGIN_API_KEY)
     @operation(LOGIN_MFA)
     @operation(LOGIN_JWT)
-    async def login(self) -> None:
+    async def login(self, credentials: Credentials | None = None) -> None:
         """Log in now (calls also log in lazily); after ``logout()``, start again.
 
         The credentials given to the client choose the login: a password
         (with an MFA code when needed), an API key, or OpenID Connect tokens.
+        ``credentials`` passed here serve for this one login and are not kept;
+        a session started so ends with ``SessionExpired`` when its refresh
+        token runs out, since the client cannot log in again by itself.
         """
         self._check_open()
-        await self._tokens.login()
+        await self._tokens.login(credentials)
 
     @operation(LOGOUT)
     async def logout(self) -> None:
@@ -310,6 +321,18 @@ class Client(_Resources):
     def token_state(self) -> TokenState:
         """Whether the session is fresh, refreshing, expired or logged out."""
         return self._tokens.state
+
+    @property
+    def token_expires_on(self) -> dt.datetime | None:
+        """When the access token expires, by the server's clock (``expiresOn``)."""
+        token = self._tokens.token
+        return None if token is None else token.expires_on
+
+    @property
+    def refresh_expires_on(self) -> dt.datetime | None:
+        """When the refresh token expires, by the server's clock (``refreshExpiresOn``)."""
+        token = self._tokens.token
+        return None if token is None else token.refresh_expires_on
 
     def _check_open(self) -> None:
         if self._closed:

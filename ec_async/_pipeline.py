@@ -14,9 +14,9 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import attrs
@@ -40,6 +40,7 @@ __all__ = [
     "Operation",
     "Pipeline",
     "RetryPolicy",
+    "TokenSource",
     "query_params",
     "render_path",
 ]
@@ -231,8 +232,17 @@ class _Progress:
         return asyncio.get_running_loop().time() + delay < self.deadline
 
 
-BearerSource = Callable[[], Awaitable[Bearer]]
-RejectionHandler = Callable[[int], Awaitable[None]]
+class TokenSource(Protocol):
+    """Where bearers come from: the token manager, as the pipeline sees it."""
+
+    async def bearer(self) -> Bearer:
+        """The token to send now; give it back to ``release`` afterwards."""
+
+    def release(self, bearer: Bearer) -> None:
+        """The request sent with ``bearer`` was answered or abandoned."""
+
+    async def rejected(self, generation: int) -> None:
+        """A request sent with token ``generation`` was answered 401."""
 
 
 class Pipeline:
@@ -245,20 +255,20 @@ class Pipeline:
         http: HttpSession,
         timeouts: Timeouts,
         retry: RetryPolicy,
+        max_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
         self._timeouts = timeouts
         self._retry = retry
-        self._bearer: BearerSource | None = None
-        self._on_rejected: RejectionHandler | None = None
+        self._tokens: TokenSource | None = None
+        # A call takes a token only once a connection is free for it, so that
+        # no token grows old, or is refreshed away, while its call queues.
+        self._connections = asyncio.Semaphore(max_connections)
 
-    def attach_tokens(
-        self, bearer: BearerSource, on_rejected: RejectionHandler
-    ) -> None:
+    def attach_tokens(self, tokens: TokenSource) -> None:
         """Connect the token manager: where bearers come from, who hears of 401s."""
-        self._bearer = bearer
-        self._on_rejected = on_rejected
+        self._tokens = tokens
 
     async def send(self, call: Call) -> Any:
         """Send a call and return its decoded JSON body (``None`` when empty)."""
@@ -294,7 +304,7 @@ class Pipeline:
             bearer = await self._bearer_for(call)
             progress.sent += 1
             try:
-                response = await self._attempt(call, path, bearer, timeouts)
+                response = await self._leased_attempt(call, path, bearer, timeouts)
             except (TransportError, RequestTimeout) as exc:
                 if await self._retried(call, path, retry, progress, exc):
                     continue
@@ -376,16 +386,35 @@ class Pipeline:
         return bearer is not None and call.bearer is None
 
     async def _bearer_for(self, call: Call) -> Bearer | None:
+        """The call's token, leased with a connection slot until ``_leased_attempt``."""
         if call.bearer is not None or not call.operation.authenticated:
             return call.bearer
-        if self._bearer is None:
+        if self._tokens is None:
             msg = "the pipeline has no token manager attached"
             raise ConfigurationError(msg)
-        return await self._bearer()
+        await self._connections.acquire()
+        try:
+            return await self._tokens.bearer()
+        except BaseException:
+            self._connections.release()
+            raise
+
+    async def _leased_attempt(
+        self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts
+    ) -> RawResponse:
+        try:
+            return await self._attempt(call, path, bearer, timeouts)
+        finally:
+            # Answered, failed or cancelled: a refresh waiting for the requests
+            # sent with this token need not wait for this one any more.
+            if self._renewable(call, bearer) and self._tokens is not None:
+                assert bearer is not None  # _renewable checked it.
+                self._tokens.release(bearer)
+                self._connections.release()
 
     async def _rejected(self, generation: int) -> None:
-        if self._on_rejected is not None:
-            await self._on_rejected(generation)
+        if self._tokens is not None:
+            await self._tokens.rejected(generation)
 
     async def _attempt(
         self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts

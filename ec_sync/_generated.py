@@ -22,6 +22,7 @@ from ec_async import (
     AccountCreator,
     Credential,
     CredentialCreator,
+    Credentials,
     CredentialsProvider,
     Device,
     DeviceCreator,
@@ -393,7 +394,9 @@ class Client:
     """A client for one EC server, logged in as one user or API key.
 
     Use it as ``with Client(...) as ec:``; it logs in on entry (or on the
-    first call) and logs out on exit. ``base_url`` includes the version
+    first call), keeps its access token fresh ahead of expiry, and logs out
+    on exit. A client made without credentials starts its session with
+    ``login(credentials)``. ``base_url`` includes the version
     prefix, for example ``https://api.example.com/v1``.
 
     TLS certificates are always verified: ``ca_bundle`` (a PEM file) trusts a
@@ -455,13 +458,16 @@ class Client:
     def base_url(self) -> str:
         return self._async.base_url
 
-    def login(self) -> None:
+    def login(self, credentials: Credentials | None = None) -> None:
         """Log in now (calls also log in lazily); after ``logout()``, start again.
 
         The credentials given to the client choose the login: a password
         (with an MFA code when needed), an API key, or OpenID Connect tokens.
+        ``credentials`` passed here serve for this one login and are not kept;
+        a session started so ends with ``SessionExpired`` when its refresh
+        token runs out, since the client cannot log in again by itself.
         """
-        self._portal.call(self._async.login)
+        self._portal.call(self._async.login, credentials)
 
     def logout(self) -> None:
         """End the session on the server; later calls raise ``NotAuthenticated``."""
@@ -494,6 +500,16 @@ class Client:
     def token_state(self) -> TokenState:
         """Whether the session is fresh, refreshing, expired or logged out."""
         return self._async.token_state
+
+    @property
+    def token_expires_on(self) -> datetime.datetime | None:
+        """When the access token expires, by the server's clock (``expiresOn``)."""
+        return self._async.token_expires_on
+
+    @property
+    def refresh_expires_on(self) -> datetime.datetime | None:
+        """When the refresh token expires, by the server's clock (``refreshExpiresOn``)."""
+        return self._async.refresh_expires_on
 
     @property
     def accounts(self) -> Accounts:
