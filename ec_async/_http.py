@@ -78,6 +78,11 @@ class HttpSession:
                 trace_configs=self._trace_configs or None,
                 auto_decompress=True,
             )
+            # aiohttp silently sends a PUT or DELETE again when a pooled
+            # connection breaks, which would repeat a device action; the
+            # pipeline decides on retries alone. No public switch exists; this
+            # is the flag aiohttp's own test client clears.
+            self._session._retry_connection = False
         return self._session
 
     async def send(
