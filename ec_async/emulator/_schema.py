@@ -202,4 +202,60 @@ CREATE TABLE IF NOT EXISTS devices (
     UNIQUE (scope_id, client_id)
 );
 CREATE INDEX IF NOT EXISTS devices_by_connection ON devices (connection_id);
+
+CREATE TABLE IF NOT EXISTS device_events (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    device_id INTEGER NOT NULL,
+    sent_on INTEGER,
+    received_on INTEGER NOT NULL,
+    position TEXT,
+    resource TEXT NOT NULL,
+    action TEXT NOT NULL,
+    response_code TEXT NOT NULL,
+    event_message TEXT,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_events_by_device
+    ON device_events (device_id, received_on);
+
+CREATE TABLE IF NOT EXISTS device_operations (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    device_id INTEGER NOT NULL,
+    operation_id INTEGER NOT NULL,
+    app_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_on INTEGER NOT NULL,
+    ended_on INTEGER,
+    operation_properties TEXT NOT NULL DEFAULT '[]',
+    log TEXT,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS device_operations_by_device
+    ON device_operations (device_id, started_on);
+
+CREATE TABLE IF NOT EXISTS device_notifications (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    operation_id INTEGER NOT NULL,
+    resource TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL,
+    sent_on INTEGER NOT NULL,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_notifications_by_operation
+    ON device_notifications (operation_id, sent_on);
+
+-- What a simulated device holds (configurations, bundles, packages, ...), as
+-- JSON; created the first time the device is managed.
+CREATE TABLE IF NOT EXISTS device_contents (
+    device_id INTEGER PRIMARY KEY,
+    contents TEXT NOT NULL
+);
 """

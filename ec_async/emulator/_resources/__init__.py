@@ -7,6 +7,9 @@ from ec_async.emulator._resources import (
     accounts,
     authentication,
     device_connections,
+    device_events,
+    device_management,
+    device_operations,
     devices,
     system_info,
 )
@@ -21,4 +24,7 @@ ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *devices.ROUTES,
     *device_connections.ROUTES,
+    *device_events.ROUTES,
+    *device_operations.ROUTES,
+    *device_management.ROUTES,
 )
