@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from ._accounts import Accounts
 from ._auth import AuthCalls
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
+from ._device_connections import DeviceConnections
+from ._device_management import ManagedDevice
 from ._devices import Devices
 from ._errors import ClientClosed, ConfigurationError
 from ._http import HttpSession, Timeouts
@@ -41,6 +43,18 @@ class _Resources:
     def devices(self) -> Devices:
         """The devices of this scope."""
         return Devices(self._binding)
+
+    @property
+    def device_connections(self) -> DeviceConnections:
+        """The broker connections of this scope's devices."""
+        return DeviceConnections(self._binding)
+
+    def device(self, device_id: str) -> ManagedDevice:
+        """One device of this scope, to manage: configurations, commands, events, ...
+
+        Nothing is sent until one of its applications is called.
+        """
+        return ManagedDevice(self._binding, device_id)
 
 
 class Scope(_Resources):

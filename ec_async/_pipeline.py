@@ -181,6 +181,11 @@ class Pipeline:
         self._bearer: BearerSource | None = None
         self._on_rejected: RejectionHandler | None = None
 
+    @property
+    def timeouts(self) -> Timeouts:
+        """The timeouts calls use unless they bring their own."""
+        return self._timeouts
+
     def attach_tokens(
         self, bearer: BearerSource, on_rejected: RejectionHandler
     ) -> None:

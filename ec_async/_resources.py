@@ -96,12 +96,19 @@ def paging_params(
 
 
 class Collection(Generic[ModelT]):
-    """The shared behaviour of a resource collection in one scope."""
+    """The shared behaviour of a resource collection in one scope.
+
+    ``parent_ids`` fill the path parameters of a collection nested under an
+    entity, such as ``deviceId`` for a device's events.
+    """
 
     _model: type[ModelT]
 
-    def __init__(self, binding: ScopeBinding) -> None:
+    def __init__(self, binding: ScopeBinding, **parent_ids: str) -> None:
+        for name, value in parent_ids.items():
+            _check_id(name, value)
         self._binding = binding
+        self._parent_ids = parent_ids
 
     @property
     def scope_id(self) -> str:
@@ -111,6 +118,7 @@ class Collection(Generic[ModelT]):
     async def _send(self, op: Operation, **kwargs: Any) -> Any:
         path_params = {
             "scopeId": self._binding.scope_id,
+            **self._parent_ids,
             **kwargs.pop("path_params", {}),
         }
         call = Call(op, path_params=path_params, **kwargs)
@@ -197,32 +205,41 @@ class Collection(Generic[ModelT]):
         filters: Sequence[tuple[str, str]],
         *,
         page_size: int,
+        sortable: bool = True,
     ) -> AsyncIterator[ModelT]:
         """Yield every item of a listing once, page by page, sorted by id.
 
         Neither ``limitExceeded`` nor ``totalCount`` is trusted: the listing
         ends on an empty or short page. Sorting by id lets a page that shifted
         under concurrent inserts be recognised, so no id is yielded twice.
+        A listing that takes no sort (``sortable=False``) keeps the server's
+        order, and ids already yielded are skipped instead.
         """
         if page_size < 1:
             msg = f"page_size must be at least 1, got {page_size}"
             raise ConfigurationError(msg)
 
         last_id = -1
+        seen: set[str] = set()
         offset = 0
         for _ in range(MAX_PAGES):
             paging = paging_params(
                 offset=offset,
                 limit=page_size,
-                sort_by="id",
-                sort_dir="ASCENDING",
+                sort_by="id" if sortable else None,
+                sort_dir="ASCENDING" if sortable else None,
                 ask_total_count=False,
             )
             page = await self._fetch_page(op, [*filters, *paging])
             for item in page.items:
-                numeric_id = decode_compact_id(item.id)  # type: ignore[attr-defined]
-                if numeric_id > last_id:
-                    last_id = numeric_id
+                item_id: str = item.id  # type: ignore[attr-defined]
+                if sortable:
+                    numeric_id = decode_compact_id(item_id)
+                    if numeric_id > last_id:
+                        last_id = numeric_id
+                        yield item
+                elif item_id not in seen:
+                    seen.add(item_id)
                     yield item
             if len(page.items) < page_size:
                 return

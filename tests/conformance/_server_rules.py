@@ -81,6 +81,7 @@ ERROR_INFOS: tuple[ErrorInfo, ...] = (
     _info("deviceManagementResponseCodeExceptionInfo", 500),
     _info("deviceManagementRequestContentExceptionInfo", 500),
     _info("deviceManagementResponseContentExceptionInfo", 500),
+    _info("deviceManagementTimeoutExceptionInfo", 500),
     _info("jobScopedEngineExceptionInfo", 500),
 )
 
