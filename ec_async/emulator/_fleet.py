@@ -82,11 +82,6 @@ class DeviceFleet:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def settle(self) -> None:
-        """Wait until the background work started so far has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
     async def close(self) -> None:
         """Cancel the background work still running and wait for it to stop."""
         tasks = list(self._tasks)
