@@ -41,7 +41,7 @@ from ._device_operations import DeviceOperation, DeviceOperations
 from ._errors import ConfigurationError, DecodeError
 from ._http import Timeouts
 from ._pipeline import Operation
-from ._resources import Collection, ScopeBinding, _check_id, operation
+from ._resources import Collection, ScopeBinding, _check_id, operation, sort_params
 
 __all__ = [
     "DEFAULT_DEVICE_TIMEOUT",
@@ -204,6 +204,15 @@ def _milliseconds(name: str, seconds: float) -> int:
     return max(1, round(given * 1000))
 
 
+def _policy(enablement_policy: StoreEnablementPolicy) -> str:
+    try:
+        return StoreEnablementPolicy(enablement_policy).value
+    except ValueError:
+        allowed = ", ".join(policy.value for policy in StoreEnablementPolicy)
+        msg = f"enablement_policy must be one of {allowed}, got {enablement_policy!r}"
+        raise ConfigurationError(msg) from None
+
+
 def _member(document: Any, key: str, op: Operation) -> Any:
     """The list a device-management answer carries under ``key``."""
     if not isinstance(document, dict):
@@ -336,7 +345,7 @@ class DeviceConfigurations(_DeviceApplication):
     @operation(CONFIGURATION_SETTINGS_PUT)
     async def update_settings(self, enablement_policy: StoreEnablementPolicy) -> None:
         """Set whether the platform stores this device's configurations."""
-        body = {"enablementPolicy": StoreEnablementPolicy(enablement_policy).value}
+        body = {"enablementPolicy": _policy(enablement_policy)}
         await self._send(CONFIGURATION_SETTINGS_PUT, body=body)
 
 
@@ -385,12 +394,7 @@ class DeviceBundles(_DeviceApplication):
         timeout: float = DEFAULT_DEVICE_TIMEOUT,
     ) -> Sequence[DeviceBundle]:
         """The bundles, by id unless sorted by another bundle attribute."""
-        query = [("sortParam", sort_by)] if sort_by else []
-        if sort_dir is not None:
-            if sort_dir.upper() not in {"ASCENDING", "DESCENDING"}:
-                msg = f"sort_dir must be 'ASCENDING' or 'DESCENDING', got {sort_dir!r}"
-                raise ConfigurationError(msg)
-            query.append(("sortDir", sort_dir.upper()))
+        query = sort_params(sort_by, sort_dir)
         return await self._ask_for_list(
             BUNDLE_LIST, timeout, "bundle", DeviceBundle, query=query
         )
@@ -847,7 +851,7 @@ class DeviceAssets(_DeviceApplication):
     @operation(ASSET_SETTINGS_PUT)
     async def update_settings(self, enablement_policy: StoreEnablementPolicy) -> None:
         """Set whether the platform stores this device's asset values."""
-        body = {"enablementPolicy": StoreEnablementPolicy(enablement_policy).value}
+        body = {"enablementPolicy": _policy(enablement_policy)}
         await self._send(ASSET_SETTINGS_PUT, body=body)
 
 

@@ -20,7 +20,14 @@ from ._models import ListResult
 from ._pipeline import Call, Operation, Pipeline, query_params
 from ._tokens import TokenManager
 
-__all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
+__all__ = [
+    "Collection",
+    "ScopeBinding",
+    "operation",
+    "operations_of",
+    "paging_params",
+    "sort_params",
+]
 
 ModelT = TypeVar("ModelT")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +74,17 @@ def _check_id(name: str, value: object) -> str:
     return value
 
 
+def sort_params(sort_by: str | None, sort_dir: str | None) -> list[tuple[str, str]]:
+    """The query pairs of a sort, after checking the direction."""
+    if sort_dir is not None and sort_dir.upper() not in {"ASCENDING", "DESCENDING"}:
+        msg = f"sort_dir must be 'ASCENDING' or 'DESCENDING', got {sort_dir!r}"
+        raise ConfigurationError(msg)
+
+    return query_params(
+        sortParam=sort_by, sortDir=None if sort_dir is None else sort_dir.upper()
+    )
+
+
 def paging_params(
     *,
     offset: int,
@@ -82,17 +100,12 @@ def paging_params(
     if limit < 1:
         msg = f"limit must be at least 1, got {limit}"
         raise ConfigurationError(msg)
-    if sort_dir is not None and sort_dir.upper() not in {"ASCENDING", "DESCENDING"}:
-        msg = f"sort_dir must be 'ASCENDING' or 'DESCENDING', got {sort_dir!r}"
-        raise ConfigurationError(msg)
 
-    return query_params(
-        offset=offset,
-        limit=limit,
-        sortParam=sort_by,
-        sortDir=None if sort_dir is None else sort_dir.upper(),
-        askTotalCount=ask_total_count or None,
-    )
+    return [
+        *query_params(offset=offset, limit=limit),
+        *sort_params(sort_by, sort_dir),
+        *query_params(askTotalCount=ask_total_count or None),
+    ]
 
 
 class Collection(Generic[ModelT]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -215,6 +216,15 @@ class TestDeviceAssets:
         settings = await device.assets.settings()
 
         assert "ENABLED" == settings.enablement_policy
+
+    async def test_an_unknown_policy_is_refused_before_sending(
+        self, device: ec_async.ManagedDevice
+    ) -> None:
+        """A policy name the API does not know raises ConfigurationError."""
+        sometimes: Any = "SOMETIMES"
+
+        with pytest.raises(ec_async.ConfigurationError, match="INHERITED"):
+            await device.assets.update_settings(sometimes)
 
 
 class TestDeviceRequests:
