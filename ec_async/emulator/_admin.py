@@ -387,6 +387,9 @@ class EmulatorAdmin:
 
     def make_device_slow(self, device_id: str, delay: float | None) -> None:
         """Make a device take ``delay`` seconds to answer (``None``: the default)."""
+        if delay is not None and delay < 0:
+            msg = f"delay must not be negative, got {delay}"
+            raise ValueError(msg)
         self._context.fleet.change(decode_compact_id(device_id), delay=delay)
 
     def make_device_unresponsive(
@@ -403,6 +406,9 @@ class EmulatorAdmin:
         The device acts on each request, then the caller's connection is reset
         instead of answered, as when a network fails at the worst moment.
         """
+        if count < 1:
+            msg = f"count must be at least 1, got {count}"
+            raise ValueError(msg)
         self._context.fleet.drop_answers(decode_compact_id(device_id), count)
 
     def device_contents(self, device_id: str) -> dict[str, Any] | None:

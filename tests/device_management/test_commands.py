@@ -142,10 +142,10 @@ class TestDeviceTimeouts:
     ) -> None:
         """A device slower than the client's read timeout still answers in time."""
         device_id = new_gateway(emulator, "t-to-slow")
-        emulator.admin.make_device_slow(device_id, 0.8)
+        emulator.admin.make_device_slow(device_id, 1.2)
 
         with admin_client(
-            facade, emulator, timeouts=Timeouts(read=0.3, total=1.0)
+            facade, emulator, timeouts=Timeouts(read=0.5, total=10.0)
         ) as ec:
             output = facade.run(
                 ec.device(device_id).commands.execute("echo", ["late"], timeout=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from ec_async.emulator import Permission
@@ -119,7 +120,7 @@ async def test_a_dropped_answer_resets_the_connection_after_the_action(
     api.emulator.admin.drop_device_answers(device_id)
     token = await api.token("acme-admin")
 
-    with pytest.raises(Exception, match="disconnected"):
+    with pytest.raises(aiohttp.ServerDisconnectedError):
         await api.call(
             "POST",
             f"/_/devices/{device_id}/bundles/3/_stop",
