@@ -27,6 +27,8 @@ from ._auth import (
     AuthCalls,
 )
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
+from ._device_connections import DeviceConnections
+from ._device_management import ManagedDevice
 from ._devices import Devices
 from ._domains import Domains
 from ._endpoints import EndpointInfos
@@ -143,6 +145,18 @@ class _Resources:
             timeouts=timeouts, retry=retry, idempotent=idempotent
         )
         return Scope(attrs.evolve(self._binding, options=options))
+
+    @property
+    def device_connections(self) -> DeviceConnections:
+        """The broker connections of this scope's devices."""
+        return DeviceConnections(self._binding)
+
+    def device(self, device_id: str) -> ManagedDevice:
+        """One device of this scope, to manage: configurations, commands, events, ...
+
+        Nothing is sent until one of its applications is called.
+        """
+        return ManagedDevice(self._binding, device_id)
 
 
 class Scope(_Resources):

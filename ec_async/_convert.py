@@ -73,9 +73,19 @@ def _is_model(cls: Any) -> bool:
     return attrs.has(cls) and any(field.name == "extra" for field in attrs.fields(cls))
 
 
+def _wrapped_lists(cls: Any) -> dict[str, str]:
+    """Wire names of fields sent as ``{"<item>": [...]}``, mapped to ``<item>``."""
+    return {
+        wire_name(field): str(field.metadata["wrapped_in"])
+        for field in attrs.fields(cls)
+        if "wrapped_in" in field.metadata
+    }
+
+
 def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
     fields = attrs.fields(cls)
     known = {wire_name(field) for field in fields if field.name != "extra"}
+    wrapped = _wrapped_lists(cls)
     overrides: dict[str, Any] = {
         field.name: override(
             rename=_EXTRA_KEY if field.name == "extra" else wire_name(field)
@@ -95,8 +105,13 @@ def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
             for key, value in data.items()
             if key not in known and key != _DISCRIMINATOR
         }
+        unwrapped = {
+            key: value.get(wrapped[key], [])
+            for key, value in data.items()
+            if key in wrapped and isinstance(value, Mapping)
+        }
 
-        return structure_known({**data, _EXTRA_KEY: extra}, cls)
+        return structure_known({**data, **unwrapped, _EXTRA_KEY: extra}, cls)
 
     return structure_model
 
@@ -110,10 +125,11 @@ def _make_model_unstructure(cls: Any) -> Callable[[Any], dict[str, Any]]:
         for field in fields
     }
     unstructure_known = make_dict_unstructure_fn(cls, converter, **overrides)
+    wrapped = _wrapped_lists(cls)
 
     def unstructure_model(instance: Any) -> dict[str, Any]:
         document = {
-            key: value
+            key: {wrapped[key]: value} if key in wrapped else value
             for key, value in unstructure_known(instance).items()
             if value is not None
         }

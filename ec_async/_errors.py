@@ -24,6 +24,9 @@
         │   ├── DuplicateName
         │   ├── OptimisticLockError
         │   └── DeviceNotConnected
+        ├── DeviceManagementError            500: a device failed a management request
+        │   ├── DeviceResponseError          the device answered with an error code
+        │   └── DeviceTimeout (TimeoutError) the device did not answer in time
         ├── RateLimited                      429
         └── ServerError                      other 5xx
             └── LimitReached                 a create past an account's limit
@@ -43,7 +46,10 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "DecodeError",
+    "DeviceManagementError",
     "DeviceNotConnected",
+    "DeviceResponseError",
+    "DeviceTimeout",
     "DuplicateName",
     "ECError",
     "LimitExceeded",
@@ -273,6 +279,47 @@ class DeviceNotConnected(Conflict):
     hint = "wait for the device to connect, then try again"
 
 
+class DeviceManagementError(APIError):
+    """The device was reached but the management request failed there (500)."""
+
+    hint = "the device failed the request; it may have acted anyway"
+
+
+class DeviceResponseError(DeviceManagementError):
+    """The device answered with an error response code (bad request, not found, ...)."""
+
+    hint = "the device refused the request; see its error message"
+
+    @property
+    def response_code(self) -> str | None:
+        """The device's response code, such as ``NOT_FOUND`` or ``BAD_REQUEST``."""
+        return _body_text(self.body, "responseCode")
+
+    @property
+    def device_message(self) -> str | None:
+        """The error message the device gave."""
+        return _body_text(self.body, "errorMessage")
+
+
+class DeviceTimeout(DeviceManagementError, TimeoutError):
+    """The device did not answer within the request's ``timeout``.
+
+    The server gave up waiting, not the client; the device may still act on
+    the request, so check its state before sending an action again.
+    """
+
+    hint = "the device may be busy or its link slow; pass a longer timeout"
+
+    @property
+    def timeout(self) -> float | None:
+        """The server's timeout for the request, in seconds."""
+        text = _body_text(self.body, "timeout")
+        try:
+            return None if text is None else int(text) / 1000
+        except ValueError:
+            return None
+
+
 class RateLimited(APIError):
     """429: too many requests."""
 
@@ -328,6 +375,10 @@ _BY_CODE: Mapping[str, type[APIError]] = {
     "DEVICE_NOT_CONNECTED": DeviceNotConnected,
     "SUBJECT_UNAUTHORIZED": PermissionDenied,
     "ENTITY_NOT_FOUND": NotFound,
+    "RESPONSE_BAD_REQUEST": DeviceResponseError,
+    "RESPONSE_NOT_FOUND": DeviceResponseError,
+    "RESPONSE_INTERNAL_ERROR": DeviceResponseError,
+    "RESPONSE_UNKNOWN_CODE": DeviceResponseError,
 }
 
 _BY_TYPE: Mapping[str, type[APIError]] = {
@@ -336,6 +387,10 @@ _BY_TYPE: Mapping[str, type[APIError]] = {
     "subjectUnauthorizedExceptionInfo": PermissionDenied,
     "entityNotFoundExceptionInfo": NotFound,
     "entityUniquenessExceptionInfo": DuplicateName,
+    "deviceManagementTimeoutExceptionInfo": DeviceTimeout,
+    "deviceManagementResponseCodeExceptionInfo": DeviceResponseError,
+    "deviceManagementRequestContentExceptionInfo": DeviceManagementError,
+    "deviceManagementResponseContentExceptionInfo": DeviceManagementError,
 }
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})

@@ -47,6 +47,17 @@ def _secret() -> Any:
     return attrs.field(default=None, kw_only=True, repr=False)
 
 
+def _wire(name: str, default: Any = None) -> Any:
+    """An optional field whose JSON name is not its camelCase (``AD``, ``subjectDN``)."""
+    return attrs.field(default=default, metadata={"wire": name})
+
+
+def _wrapped(item: str, *, wire: str | None = None) -> Any:
+    """A list the server sends inside an object, as ``{"<item>": [...]}``."""
+    metadata = {"wrapped_in": item} | ({} if wire is None else {"wire": wire})
+    return attrs.field(factory=list, metadata=metadata)
+
+
 class DeviceStatus(enum.StrEnum):
     """Whether a device may connect."""
 
@@ -162,7 +173,8 @@ class Device:
 
     ``status`` is whether the device may connect; whether it is connected now
     is ``connection.status``, present when listed with
-    ``fetch_attributes=["connection"]``.
+    ``fetch_attributes=["connection"]``. The connection and last event are
+    the platform's to set, so an update does not send them.
     """
 
     id: str = _read_only(required=True)
@@ -171,10 +183,10 @@ class Device:
     status: str | None = None
     display_name: str | None = None
     group_id: str | None = None
-    connection_id: str | None = None
-    connection: DeviceConnection | None = None
-    last_event_id: str | None = None
-    last_event: dict[str, Any] | None = None
+    connection_id: str | None = _read_only()
+    connection: DeviceConnection | None = _read_only()
+    last_event_id: str | None = _read_only()
+    last_event: dict[str, Any] | None = _read_only()
     serial_number: str | None = None
     model_id: str | None = None
     model_name: str | None = None

@@ -266,6 +266,11 @@ class Pipeline:
         # no token grows old, or is refreshed away, while its call queues.
         self._connections = asyncio.Semaphore(max_connections)
 
+    @property
+    def timeouts(self) -> Timeouts:
+        """The timeouts calls use unless they bring their own."""
+        return self._timeouts
+
     def attach_tokens(self, tokens: TokenSource) -> None:
         """Connect the token manager: where bearers come from, who hears of 401s."""
         self._tokens = tokens

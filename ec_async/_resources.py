@@ -20,7 +20,14 @@ from ._models import ListResult
 from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params
 from ._tokens import TokenManager
 
-__all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
+__all__ = [
+    "Collection",
+    "ScopeBinding",
+    "operation",
+    "operations_of",
+    "paging_params",
+    "sort_params",
+]
 
 ModelT = TypeVar("ModelT")
 OtherT = TypeVar("OtherT")
@@ -69,6 +76,17 @@ def check_id(name: str, value: object) -> str:
     return value
 
 
+def sort_params(sort_by: str | None, sort_dir: str | None) -> list[tuple[str, str]]:
+    """The query pairs of a sort, after checking the direction."""
+    if sort_dir is not None and sort_dir.upper() not in {"ASCENDING", "DESCENDING"}:
+        msg = f"sort_dir must be 'ASCENDING' or 'DESCENDING', got {sort_dir!r}"
+        raise ConfigurationError(msg)
+
+    return query_params(
+        sortParam=sort_by, sortDir=None if sort_dir is None else sort_dir.upper()
+    )
+
+
 def paging_params(
     *,
     offset: int,
@@ -84,21 +102,20 @@ def paging_params(
     if limit < 1:
         msg = f"limit must be at least 1, got {limit}"
         raise ConfigurationError(msg)
-    if sort_dir is not None and sort_dir.upper() not in {"ASCENDING", "DESCENDING"}:
-        msg = f"sort_dir must be 'ASCENDING' or 'DESCENDING', got {sort_dir!r}"
-        raise ConfigurationError(msg)
 
-    return query_params(
-        offset=offset,
-        limit=limit,
-        sortParam=sort_by,
-        sortDir=None if sort_dir is None else sort_dir.upper(),
-        askTotalCount=ask_total_count or None,
-    )
+    return [
+        *query_params(offset=offset, limit=limit),
+        *sort_params(sort_by, sort_dir),
+        *query_params(askTotalCount=ask_total_count or None),
+    ]
 
 
 class Collection(Generic[ModelT]):
-    """The shared behaviour of a resource collection in one scope."""
+    """The shared behaviour of a resource collection in one scope.
+
+    ``parent_ids`` fill the path parameters of a collection nested under an
+    entity, such as ``deviceId`` for a device's events.
+    """
 
     _model: type[ModelT]
 

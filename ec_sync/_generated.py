@@ -20,20 +20,39 @@ from ec_async import (
     AccessToken,
     Account,
     AccountCreator,
+    CommandOutput,
+    ComponentConfiguration,
+    ConnectionOptions,
     Credential,
     CredentialCreator,
     Credentials,
     CredentialsProvider,
+    DeploymentPackage,
     Device,
+    DeviceAsset,
+    DeviceBundle,
+    DeviceConnection,
     DeviceCreator,
+    DeviceEvent,
+    DeviceKeystore,
+    DeviceOperation,
+    DevicePackage,
+    DeviceResponse,
     Domain,
     EndpointInfo,
     EndpointInfoCreator,
     Group,
     GroupCreator,
+    InventoryBundle,
+    InventoryContainer,
+    InventoryItem,
+    InventoryPackage,
+    KeystoreItem,
     ListResult,
     LoginInfo,
     MfaOption,
+    OperationNotification,
+    PackageDownload,
     Permission,
     PropertyValue,
     RetryPolicy,
@@ -41,6 +60,9 @@ from ec_async import (
     RoleCreator,
     RolePermission,
     ServiceComponentConfiguration,
+    Snapshot,
+    StoreEnablementPolicy,
+    StoreSettings,
     SystemInfo,
     Tag,
     TagCreator,
@@ -61,10 +83,24 @@ __all__ = [
     "Client",
     "CurrentUser",
     "CurrentUserMfa",
+    "DeviceAssets",
+    "DeviceBundles",
+    "DeviceCommands",
+    "DeviceConfigurations",
+    "DeviceConnections",
+    "DeviceEvents",
+    "DeviceInventory",
+    "DeviceKeystores",
+    "DeviceOperations",
+    "DevicePackages",
+    "DeviceRequests",
+    "DeviceSnapshots",
     "Devices",
     "Domains",
     "EndpointInfos",
     "Groups",
+    "ManagedDevice",
+    "OperationNotifications",
     "RolePermissions",
     "Roles",
     "Scope",
@@ -603,6 +639,18 @@ class Client:
             ),
         )
 
+    @property
+    def device_connections(self) -> DeviceConnections:
+        """The broker connections of this scope's devices."""
+        return DeviceConnections(self._portal, self._async.device_connections)
+
+    def device(self, device_id: str) -> ManagedDevice:
+        """One device of this scope, to manage: configurations, commands, events, ...
+
+        Nothing is sent until one of its applications is called.
+        """
+        return ManagedDevice(self._portal, self._async.device(device_id))
+
     def __enter__(self) -> Self:
         self._portal.enter(self._async.__aenter__)
         return self
@@ -691,6 +739,801 @@ class CurrentUserMfa:
     def disable_trust(self) -> None:
         """Forget the caller's trusted machine; the next login needs a code."""
         self._portal.call(self._async.disable_trust)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceAssets:
+    """The assets (field devices) behind a gateway: definitions, reads, writes.
+
+    To write: read the assets (or their definitions), make copies with
+    ``DeviceAsset.with_values``, ``write`` the copies. Each channel of the
+    answer carries its value or its ``error``.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceAssets) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self, names: Sequence[str] = (), *, timeout: float = 30.0
+    ) -> Sequence[DeviceAsset]:
+        """The assets and their channel definitions; all, or those named."""
+        return self._portal.call(self._async.list, names, timeout=timeout)
+
+    def read(
+        self,
+        channels: Mapping[str, Sequence[str]] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> Sequence[DeviceAsset]:
+        """Read channel values: ``{asset: [channel, ...]}`` (an empty list for all
+        of an asset's channels), or every readable channel when ``None``.
+        """
+        return self._portal.call(self._async.read, channels, timeout=timeout)
+
+    def write(
+        self, assets: Sequence[DeviceAsset], *, timeout: float = 30.0
+    ) -> Sequence[DeviceAsset]:
+        """Write the channel values the assets carry; never retried."""
+        return self._portal.call(self._async.write, assets, timeout=timeout)
+
+    def settings(self) -> StoreSettings:
+        """Whether the platform stores this device's asset values."""
+        return self._portal.call(self._async.settings)
+
+    def update_settings(self, enablement_policy: StoreEnablementPolicy) -> None:
+        """Set whether the platform stores this device's asset values."""
+        self._portal.call(self._async.update_settings, enablement_policy)
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceBundles:
+    """The OSGi bundles of a device: list, start, stop."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceBundles) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        timeout: float = 30.0,
+    ) -> Sequence[DeviceBundle]:
+        """The bundles, by id unless sorted by another bundle attribute."""
+        return self._portal.call(
+            self._async.list, sort_by=sort_by, sort_dir=sort_dir, timeout=timeout
+        )
+
+    def start(self, bundle_id: int, *, timeout: float = 30.0) -> None:
+        """Start a bundle; never retried."""
+        self._portal.call(self._async.start, bundle_id, timeout=timeout)
+
+    def stop(self, bundle_id: int, *, timeout: float = 30.0) -> None:
+        """Stop a bundle; never retried."""
+        self._portal.call(self._async.stop, bundle_id, timeout=timeout)
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceCommands:
+    """Shell commands on a device."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceCommands) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def execute(
+        self,
+        command: str,
+        arguments: Sequence[str] = (),
+        *,
+        working_dir: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        stdin: str | None = None,
+        body: bytes | None = None,
+        password: str | None = None,
+        command_timeout: float | None = None,
+        in_background: bool = False,
+        timeout: float = 30.0,
+    ) -> CommandOutput:
+        """Run ``command`` with ``arguments`` and return what it printed.
+
+        ``command_timeout`` is the device's limit for the command itself
+        (seconds); ``timeout`` is how long the server waits for the answer.
+        ``in_background`` returns at once, without output. Never retried.
+        """
+        return self._portal.call(
+            self._async.execute,
+            command,
+            arguments,
+            working_dir=working_dir,
+            environment=environment,
+            stdin=stdin,
+            body=body,
+            password=password,
+            command_timeout=command_timeout,
+            in_background=in_background,
+            timeout=timeout,
+        )
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceConfigurations:
+    """The configurations of a device's components, with their metatypes.
+
+    To change one: ``get`` it, make a copy with ``with_values``, ``update``
+    with the copy. The device checks each value against the metatype.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceConfigurations) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self, *, timeout: float = 30.0) -> Sequence[ComponentConfiguration]:
+        """Every component's configuration."""
+        return self._portal.call(self._async.list, timeout=timeout)
+
+    def get(
+        self, component_id: str, *, timeout: float = 30.0
+    ) -> ComponentConfiguration:
+        """One component's configuration, by its PID."""
+        return self._portal.call(self._async.get, component_id, timeout=timeout)
+
+    def update(
+        self, configuration: ComponentConfiguration, *, timeout: float = 30.0
+    ) -> None:
+        """Write one component's properties; those not sent keep their values."""
+        self._portal.call(self._async.update, configuration, timeout=timeout)
+
+    def update_all(
+        self, configurations: Sequence[ComponentConfiguration], *, timeout: float = 30.0
+    ) -> None:
+        """Write several components at once; the device applies all or none."""
+        self._portal.call(self._async.update_all, configurations, timeout=timeout)
+
+    def settings(self) -> StoreSettings:
+        """Whether the platform stores this device's configurations."""
+        return self._portal.call(self._async.settings)
+
+    def update_settings(self, enablement_policy: StoreEnablementPolicy) -> None:
+        """Set whether the platform stores this device's configurations."""
+        self._portal.call(self._async.update_settings, enablement_policy)
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceConnections:
+    """The device connections of one scope.
+
+    ``status`` filters by ``CONNECTED``, ``DISCONNECTED``, ``MISSING`` or
+    ``NULL``. The server sorts this listing by client id and takes no sort
+    or total count, so ``list`` offers neither.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceConnections) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        client_id: str | None = None,
+        client_ip: str | None = None,
+        protocol: str | None = None,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> ListResult[DeviceConnection]:
+        """One page of connections, by client id."""
+        return self._portal.call(
+            self._async.list,
+            client_id=client_id,
+            client_ip=client_ip,
+            protocol=protocol,
+            status=status,
+            offset=offset,
+            limit=limit,
+        )
+
+    def iter(
+        self,
+        *,
+        client_id: str | None = None,
+        client_ip: str | None = None,
+        protocol: str | None = None,
+        status: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[DeviceConnection]:
+        """Every matching connection once, fetched page by page."""
+        return self._portal.iterate(
+            self._async.iter,
+            client_id=client_id,
+            client_ip=client_ip,
+            protocol=protocol,
+            status=status,
+            page_size=page_size,
+        )
+
+    def get(self, connection_id: str) -> DeviceConnection:
+        """One connection by id."""
+        return self._portal.call(self._async.get, connection_id)
+
+    def query(
+        self,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        ask_total_count: bool = False,
+        fetch_attributes: Sequence[str] = (),
+    ) -> ListResult[DeviceConnection]:
+        """Connections by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+            fetch_attributes=fetch_attributes,
+        )
+
+    def count(self) -> int:
+        """How many connections the scope has."""
+        return self._portal.call(self._async.count)
+
+    def disconnect(self, connection_id: str) -> None:
+        """Ask the broker to drop a device's session; never retried."""
+        self._portal.call(self._async.disconnect, connection_id)
+
+    def options(self, connection_id: str) -> ConnectionOptions:
+        """The options of a connection."""
+        return self._portal.call(self._async.options, connection_id)
+
+    def update_options(self, options: ConnectionOptions) -> ConnectionOptions:
+        """Replace a connection's options; ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update_options, options)
+
+    def authentication_types(self) -> Sequence[str]:
+        """The authentication adapters devices of this scope may connect with."""
+        return self._portal.call(self._async.authentication_types)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceEvents:
+    """The events of one device; the server lists them newest first."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceEvents) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def device_id(self) -> str:
+        """The device whose events these are."""
+        return self._async.device_id
+
+    def list(
+        self,
+        *,
+        resource: str | None = None,
+        start_date: datetime.datetime | None = None,
+        end_date: datetime.datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[DeviceEvent]:
+        """One page of events, newest first unless sorted otherwise.
+
+        ``start_date`` and ``end_date`` bound ``received_on`` (naive times are UTC).
+        """
+        return self._portal.call(
+            self._async.list,
+            resource=resource,
+            start_date=start_date,
+            end_date=end_date,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        resource: str | None = None,
+        start_date: datetime.datetime | None = None,
+        end_date: datetime.datetime | None = None,
+        page_size: int = 100,
+    ) -> Iterator[DeviceEvent]:
+        """Every matching event once, fetched page by page in id order."""
+        return self._portal.iterate(
+            self._async.iter,
+            resource=resource,
+            start_date=start_date,
+            end_date=end_date,
+            page_size=page_size,
+        )
+
+    def get(self, event_id: str) -> DeviceEvent:
+        """One event by id."""
+        return self._portal.call(self._async.get, event_id)
+
+    def delete(self, event_id: str) -> None:
+        """Remove an event."""
+        self._portal.call(self._async.delete, event_id)
+
+    def query(
+        self,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        ask_total_count: bool = False,
+        fetch_attributes: Sequence[str] = (),
+    ) -> ListResult[DeviceEvent]:
+        """Events by ``_query``; ``limit=None`` asks for every row at once."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+            fetch_attributes=fetch_attributes,
+        )
+
+    def count(self) -> int:
+        """How many events the device has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceInventory:
+    """What is installed on a device: bundles, containers, packages."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceInventory) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self, *, timeout: float = 30.0) -> Sequence[InventoryItem]:
+        """Everything installed, each item with its type."""
+        return self._portal.call(self._async.list, timeout=timeout)
+
+    def bundles(self, *, timeout: float = 30.0) -> Sequence[InventoryBundle]:
+        """The bundles."""
+        return self._portal.call(self._async.bundles, timeout=timeout)
+
+    def start_bundle(self, bundle: InventoryBundle, *, timeout: float = 30.0) -> None:
+        """Start a bundle the inventory lists; never retried."""
+        self._portal.call(self._async.start_bundle, bundle, timeout=timeout)
+
+    def stop_bundle(self, bundle: InventoryBundle, *, timeout: float = 30.0) -> None:
+        """Stop a bundle the inventory lists; never retried."""
+        self._portal.call(self._async.stop_bundle, bundle, timeout=timeout)
+
+    def containers(self, *, timeout: float = 30.0) -> Sequence[InventoryContainer]:
+        """The containers."""
+        return self._portal.call(self._async.containers, timeout=timeout)
+
+    def start_container(
+        self, container: InventoryContainer, *, timeout: float = 30.0
+    ) -> None:
+        """Start a container; never retried."""
+        self._portal.call(self._async.start_container, container, timeout=timeout)
+
+    def stop_container(
+        self, container: InventoryContainer, *, timeout: float = 30.0
+    ) -> None:
+        """Stop a container; never retried."""
+        self._portal.call(self._async.stop_container, container, timeout=timeout)
+
+    def system_packages(self, *, timeout: float = 30.0) -> Sequence[InventoryPackage]:
+        """The operating system's packages."""
+        return self._portal.call(self._async.system_packages, timeout=timeout)
+
+    def deployment_packages(
+        self, *, timeout: float = 30.0
+    ) -> Sequence[DeploymentPackage]:
+        """The deployment packages, each with its bundles."""
+        return self._portal.call(self._async.deployment_packages, timeout=timeout)
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceKeystores:
+    """The keystores of a device, their keys and certificates."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceKeystores) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self, *, timeout: float = 30.0) -> Sequence[DeviceKeystore]:
+        """The keystores and how many items each holds."""
+        return self._portal.call(self._async.list, timeout=timeout)
+
+    def items(
+        self,
+        *,
+        keystore_id: str | None = None,
+        alias: str | None = None,
+        timeout: float = 30.0,
+    ) -> Sequence[KeystoreItem]:
+        """The items of every keystore, or of one, or with one alias."""
+        return self._portal.call(
+            self._async.items, keystore_id=keystore_id, alias=alias, timeout=timeout
+        )
+
+    def item(
+        self, keystore_id: str, alias: str, *, timeout: float = 30.0
+    ) -> KeystoreItem:
+        """One item, by keystore and alias."""
+        return self._portal.call(self._async.item, keystore_id, alias, timeout=timeout)
+
+    def delete_item(
+        self, keystore_id: str, alias: str, *, timeout: float = 30.0
+    ) -> None:
+        """Remove an item from a keystore; never retried."""
+        self._portal.call(self._async.delete_item, keystore_id, alias, timeout=timeout)
+
+    def add_certificate(
+        self, keystore_id: str, alias: str, certificate: str, *, timeout: float = 30.0
+    ) -> None:
+        """Store a trusted certificate, given in PEM form; never retried."""
+        self._portal.call(
+            self._async.add_certificate,
+            keystore_id,
+            alias,
+            certificate,
+            timeout=timeout,
+        )
+
+    def add_certificate_info(
+        self,
+        keystore_id: str,
+        alias: str,
+        certificate_info_id: str,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        """Store the certificate a platform certificate-info entry holds; never retried."""
+        self._portal.call(
+            self._async.add_certificate_info,
+            keystore_id,
+            alias,
+            certificate_info_id,
+            timeout=timeout,
+        )
+
+    def create_keypair(
+        self,
+        keystore_id: str,
+        alias: str,
+        *,
+        algorithm: str = "RSA",
+        size: int = 2048,
+        signature_algorithm: str = "SHA256withRSA",
+        attributes: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        """Have the device generate a key pair; ``attributes`` is its subject DN."""
+        self._portal.call(
+            self._async.create_keypair,
+            keystore_id,
+            alias,
+            algorithm=algorithm,
+            size=size,
+            signature_algorithm=signature_algorithm,
+            attributes=attributes,
+            timeout=timeout,
+        )
+
+    def create_csr(
+        self,
+        keystore_id: str,
+        alias: str,
+        *,
+        signature_algorithm: str = "SHA256withRSA",
+        attributes: str | None = None,
+        timeout: float = 30.0,
+    ) -> str:
+        """A certificate signing request (PEM) for a key the device holds."""
+        return self._portal.call(
+            self._async.create_csr,
+            keystore_id,
+            alias,
+            signature_algorithm=signature_algorithm,
+            attributes=attributes,
+            timeout=timeout,
+        )
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceOperations:
+    """The management operations of one device, oldest first."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceOperations) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def device_id(self) -> str:
+        """The device whose operations these are."""
+        return self._async.device_id
+
+    def notifications(self, operation_id: str) -> OperationNotifications:
+        """The notifications of one operation."""
+        return OperationNotifications(
+            self._portal, self._async.notifications(operation_id)
+        )
+
+    def list(
+        self,
+        *,
+        resource: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[DeviceOperation]:
+        """One page of operations, oldest first unless sorted otherwise."""
+        return self._portal.call(
+            self._async.list,
+            resource=resource,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, resource: str | None = None, page_size: int = 100
+    ) -> Iterator[DeviceOperation]:
+        """Every operation once, fetched page by page in id order."""
+        return self._portal.iterate(
+            self._async.iter, resource=resource, page_size=page_size
+        )
+
+    def get(self, operation_id: str) -> DeviceOperation:
+        """One operation by id."""
+        return self._portal.call(self._async.get, operation_id)
+
+    def wait(
+        self,
+        operation_id: str,
+        *,
+        timeout: float | None = 300.0,
+        poll_interval: float = 0.5,
+    ) -> DeviceOperation:
+        """Poll an operation until the device reports its end; return it then.
+
+        A failed operation is returned, not raised: check ``status``. After
+        ``timeout`` seconds (``None``: no limit) ``RequestTimeout`` is raised;
+        the operation goes on on the device.
+        """
+        return self._portal.call(
+            self._async.wait, operation_id, timeout=timeout, poll_interval=poll_interval
+        )
+
+    def delete(self, operation_id: str) -> None:
+        """Remove an operation from the registry (the device is not told)."""
+        self._portal.call(self._async.delete, operation_id)
+
+    def query(
+        self,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        ask_total_count: bool = False,
+        fetch_attributes: Sequence[str] = (),
+    ) -> ListResult[DeviceOperation]:
+        """Operations by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+            fetch_attributes=fetch_attributes,
+        )
+
+    def count(self) -> int:
+        """How many operations the device has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DevicePackages:
+    """The deployment packages of a device: list, download and install, uninstall.
+
+    Installs and uninstalls run on after the call returns: follow them with
+    ``device.operations.wait(operation.id)``.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DevicePackages) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self, *, timeout: float = 30.0) -> Sequence[DevicePackage]:
+        """The installed packages."""
+        return self._portal.call(self._async.list, timeout=timeout)
+
+    def download(
+        self, package: PackageDownload, *, timeout: float = 30.0
+    ) -> DeviceOperation | None:
+        """Have the device download a package and (by default) install it.
+
+        Returns the running operation, or ``None`` if the server registered
+        none. Never retried: a lost answer does not start a second install.
+        """
+        return self._portal.call(self._async.download, package, timeout=timeout)
+
+    def uninstall(
+        self,
+        name: str,
+        version: str,
+        *,
+        reboot: bool = False,
+        reboot_delay: int | None = None,
+        timeout: float = 30.0,
+    ) -> DeviceOperation | None:
+        """Have the device uninstall a package; returns the running operation."""
+        return self._portal.call(
+            self._async.uninstall,
+            name,
+            version,
+            reboot=reboot,
+            reboot_delay=reboot_delay,
+            timeout=timeout,
+        )
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceRequests:
+    """Raw requests to any application of a device (the JSON request form)."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceRequests) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def send(
+        self,
+        app_name: str,
+        method: str,
+        resources: Sequence[str] = (),
+        *,
+        version: str = "V1",
+        metrics: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        timeout: float = 30.0,
+    ) -> DeviceResponse:
+        """Send ``method`` (READ, WRITE, EXECUTE, ...) to ``app_name``'s ``resources``.
+
+        ``metrics`` values are typed by their Python type (str, int, float,
+        bool, bytes). Never retried, whatever the method.
+        """
+        return self._portal.call(
+            self._async.send,
+            app_name,
+            method,
+            resources,
+            version=version,
+            metrics=metrics,
+            body=body,
+            timeout=timeout,
+        )
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DeviceSnapshots:
+    """The configuration snapshots a device keeps, and rolling back to one."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DeviceSnapshots) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(self, *, timeout: float = 30.0) -> Sequence[Snapshot]:
+        """The snapshots, oldest first."""
+        return self._portal.call(self._async.list, timeout=timeout)
+
+    def get(
+        self, snapshot_id: str, *, timeout: float = 30.0
+    ) -> Sequence[ComponentConfiguration]:
+        """The configuration values a snapshot holds (without metatypes)."""
+        return self._portal.call(self._async.get, snapshot_id, timeout=timeout)
+
+    def rollback(self, snapshot_id: str, *, timeout: float = 30.0) -> None:
+        """Restore the configuration values of a snapshot; never retried."""
+        self._portal.call(self._async.rollback, snapshot_id, timeout=timeout)
+
+    @property
+    def device_id(self) -> str:
+        """The device this application manages."""
+        return self._async.device_id
 
     @property
     def scope_id(self) -> str:
@@ -1028,6 +1871,155 @@ class Groups:
         return self._async.scope_id
 
 
+class ManagedDevice:
+    """One device, addressed by id: its management applications, operations, events.
+
+    Made by ``ec.device(device_id)``; making it sends nothing. Calls to the
+    applications reach the device and fail with ``DeviceNotConnected`` when
+    it is offline; ``operations`` and ``events`` are the platform's records
+    and answer either way.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.ManagedDevice) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    @property
+    def device_id(self) -> str:
+        """The device's id."""
+        return self._async.device_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id the device is addressed in (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+    @property
+    def configurations(self) -> DeviceConfigurations:
+        """The configurations of the device's components."""
+        return DeviceConfigurations(self._portal, self._async.configurations)
+
+    @property
+    def snapshots(self) -> DeviceSnapshots:
+        """The device's configuration snapshots."""
+        return DeviceSnapshots(self._portal, self._async.snapshots)
+
+    @property
+    def bundles(self) -> DeviceBundles:
+        """The device's OSGi bundles."""
+        return DeviceBundles(self._portal, self._async.bundles)
+
+    @property
+    def packages(self) -> DevicePackages:
+        """The device's deployment packages."""
+        return DevicePackages(self._portal, self._async.packages)
+
+    @property
+    def commands(self) -> DeviceCommands:
+        """Shell commands on the device."""
+        return DeviceCommands(self._portal, self._async.commands)
+
+    @property
+    def requests(self) -> DeviceRequests:
+        """Raw requests to the device's applications."""
+        return DeviceRequests(self._portal, self._async.requests)
+
+    @property
+    def inventory(self) -> DeviceInventory:
+        """What is installed on the device."""
+        return DeviceInventory(self._portal, self._async.inventory)
+
+    @property
+    def keystores(self) -> DeviceKeystores:
+        """The device's keystores."""
+        return DeviceKeystores(self._portal, self._async.keystores)
+
+    @property
+    def assets(self) -> DeviceAssets:
+        """The assets behind the device."""
+        return DeviceAssets(self._portal, self._async.assets)
+
+    @property
+    def operations(self) -> DeviceOperations:
+        """The device's long-running management operations."""
+        return DeviceOperations(self._portal, self._async.operations)
+
+    @property
+    def events(self) -> DeviceEvents:
+        """The device's events, newest first."""
+        return DeviceEvents(self._portal, self._async.events)
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+
+class OperationNotifications:
+    """The notifications of one operation, in the order the device sent them."""
+
+    def __init__(
+        self, portal: Portal, wrapped: ec_async.OperationNotifications
+    ) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        resource: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[OperationNotification]:
+        """One page of notifications, oldest first unless sorted otherwise."""
+        return self._portal.call(
+            self._async.list,
+            resource=resource,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, resource: str | None = None, page_size: int = 100
+    ) -> Iterator[OperationNotification]:
+        """Every notification once, fetched page by page in id order."""
+        return self._portal.iterate(
+            self._async.iter, resource=resource, page_size=page_size
+        )
+
+    def get(self, notification_id: str) -> OperationNotification:
+        """One notification by id."""
+        return self._portal.call(self._async.get, notification_id)
+
+    def delete(self, notification_id: str) -> None:
+        """Remove a notification."""
+        self._portal.call(self._async.delete, notification_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[OperationNotification]:
+        """Notifications by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many notifications the operation has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
 class RolePermissions:
     """The permissions of one role."""
 
@@ -1332,6 +2324,18 @@ class Scope:
                 timeouts=timeouts, retry=retry, idempotent=idempotent
             ),
         )
+
+    @property
+    def device_connections(self) -> DeviceConnections:
+        """The broker connections of this scope's devices."""
+        return DeviceConnections(self._portal, self._async.device_connections)
+
+    def device(self, device_id: str) -> ManagedDevice:
+        """One device of this scope, to manage: configurations, commands, events, ...
+
+        Nothing is sent until one of its applications is called.
+        """
+        return ManagedDevice(self._portal, self._async.device(device_id))
 
     def __repr__(self) -> str:
         return repr(self._async)

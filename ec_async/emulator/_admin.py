@@ -30,9 +30,15 @@ from ec_async.emulator._records.accounts import (
     find_account_by_name,
     insert_accounts,
 )
+from ec_async.emulator._records.device_management import (
+    add_event,
+    lifecycle_event,
+    load_contents,
+)
 from ec_async.emulator._records.devices import (
     connection_row,
     device_row,
+    find_connection,
     insert_connections,
     insert_devices,
 )
@@ -50,7 +56,10 @@ from ec_async.emulator._records.users import (
     insert_users,
     user_row,
 )
-from ec_async.emulator._resources.device_connections import CONNECTION_STATUSES
+from ec_async.emulator._resources.device_connections import (
+    CONNECTION_STATUSES,
+    record_disconnection,
+)
 from ec_async.emulator._store import new_id
 from ec_async.emulator._totp import new_secret, totp_code
 
@@ -405,6 +414,81 @@ class EmulatorAdmin:
     def totp_code(self, secret: str) -> str:
         """Return the code an authenticator app shows for ``secret``, by this clock."""
         return totp_code(secret, self._now() / 1000)
+
+    def _existing_device(self, db: sqlite3.Connection, device_id: str) -> sqlite3.Row:
+        device = db.execute(
+            "SELECT * FROM devices WHERE id = ?", (decode_compact_id(device_id),)
+        ).fetchone()
+        if device is None:
+            msg = f"no device {device_id}"
+            raise LookupError(msg)
+        found: sqlite3.Row = device
+
+        return found
+
+    def connect_device(self, device_id: str) -> None:
+        """Connect a device as its gateway would: CONNECTED, and a BIRTH event."""
+        self.set_connection(device_id, "CONNECTED")
+        now = self._now()
+        with self._context.store.transaction() as db:
+            device = self._existing_device(db, device_id)
+            event = lifecycle_event(
+                event_id=new_id(db, "device_events"),
+                device=device,
+                resource="BIRTH",
+                now=now,
+            )
+            add_event(db, event)
+
+    def disconnect_device(self, device_id: str, *, lost: bool = False) -> None:
+        """Disconnect a device: DISCONNECTED with a DEATH event.
+
+        With ``lost`` the device vanished instead: MISSING, with the MISSING
+        event the broker's last-will message leaves.
+        """
+        with self._context.store.transaction() as db:
+            device = self._existing_device(db, device_id)
+            connection = (
+                None
+                if device["connection_id"] is None
+                else find_connection(db, device["scope_id"], device["connection_id"])
+            )
+            if connection is None:
+                msg = f"device {device_id} has never connected"
+                raise LookupError(msg)
+            status = "MISSING" if lost else "DISCONNECTED"
+            record_disconnection(db, connection, status, self._now())
+
+    def make_device_slow(self, device_id: str, delay: float | None) -> None:
+        """Make a device take ``delay`` seconds to answer (``None``: the default)."""
+        if delay is not None and delay < 0:
+            msg = f"delay must not be negative, got {delay}"
+            raise ValueError(msg)
+        self._context.fleet.change(decode_compact_id(device_id), delay=delay)
+
+    def make_device_unresponsive(
+        self, device_id: str, unresponsive: bool = True
+    ) -> None:
+        """Make a device ignore management requests, so each one times out."""
+        self._context.fleet.change(
+            decode_compact_id(device_id), unresponsive=unresponsive
+        )
+
+    def drop_device_answers(self, device_id: str, count: int = 1) -> None:
+        """Make a device's next ``count`` answers get lost.
+
+        The device acts on each request, then the caller's connection is reset
+        instead of answered, as when a network fails at the worst moment.
+        """
+        if count < 1:
+            msg = f"count must be at least 1, got {count}"
+            raise ValueError(msg)
+        self._context.fleet.drop_answers(decode_compact_id(device_id), count)
+
+    def device_contents(self, device_id: str) -> dict[str, Any] | None:
+        """Return what a simulated device holds, or ``None`` if never managed."""
+        with self._context.store.transaction() as db:
+            return load_contents(db, decode_compact_id(device_id))
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward, e.g. past a token's expiry."""

@@ -18,9 +18,9 @@ class EmulatorConfig:
     ``clock_offset`` is added to the emulator's notion of now, to simulate a
     server whose clock differs from the client's. ``faults`` are injected
     from the start, drawn with ``fault_seed`` (``Emulator.faults`` changes
-    them while it runs).
-    server whose clock differs from the client's. ``password_min_length`` is
-    Kapua's system-wide minimum (``...userpass.password.minlength``).
+    them while it runs). ``password_min_length`` is Kapua's system-wide
+    minimum (``...userpass.password.minlength``). ``device_response_delay``
+    is how long a simulated device takes to answer a management request.
     """
 
     access_token_ttl: float = 1800.0
@@ -33,3 +33,4 @@ class EmulatorConfig:
     faults: tuple[Fault, ...] = ()
     fault_seed: int = 0
     password_min_length: int = 12
+    device_response_delay: float = 0.05

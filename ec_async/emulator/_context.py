@@ -10,6 +10,7 @@ from ec_async.emulator._clock import Clock
 from ec_async.emulator._config import EmulatorConfig
 from ec_async.emulator._counters import EmulatorCounters, IssuedSecrets
 from ec_async.emulator._faults import Faults
+from ec_async.emulator._fleet import DeviceFleet
 from ec_async.emulator._store import Store
 from ec_async.emulator._tokens import TokenSigner
 
@@ -18,7 +19,7 @@ __all__ = ["EmulatorContext"]
 
 @attrs.frozen
 class EmulatorContext:
-    """The store, settings, clock, counters, signing key and faults of one emulator."""
+    """The store, settings, clock, counters, signing key, faults and devices of one emulator."""
 
     store: Store
     config: EmulatorConfig
@@ -28,3 +29,4 @@ class EmulatorContext:
     random: random.Random = attrs.field(factory=random.Random)
     faults: Faults = attrs.field(factory=Faults)
     issued: IssuedSecrets = attrs.field(factory=IssuedSecrets)
+    fleet: DeviceFleet = attrs.field(factory=DeviceFleet)

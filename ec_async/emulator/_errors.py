@@ -23,6 +23,9 @@ __all__ = [
     "PlainTextError",
     "ThrowableError",
     "TokenRejected",
+    "device_not_connected",
+    "device_refused",
+    "device_timeout",
     "duplicate_name",
     "entity_not_found",
     "entity_uniqueness",
@@ -231,6 +234,69 @@ def optimistic_locking() -> KapuaError:
         "OPTIMISTIC_LOCKING",
         "The entity is out of state as it has been modified or deleted by another"
         " transaction.",
+    )
+
+
+def device_not_connected(device_id: int, connection_status: str | None) -> KapuaError:
+    """Return the 409 for a management request to a device that is not connected.
+
+    The message shows the decimal id and Java's ``null`` for a device that
+    never connected; the body's ``connectionStatus`` is then left out.
+    """
+    shown = "null" if connection_status is None else connection_status
+
+    return KapuaError(
+        409,
+        "DEVICE_NOT_CONNECTED",
+        f"The device {device_id} is not CONNECTED. Current device connection status"
+        f" is: {shown}",
+        type_name="deviceNotConnectedExceptionInfo",
+        fields={"deviceId": compact(device_id), "connectionStatus": connection_status},
+    )
+
+
+def device_timeout(timeout_ms: int) -> KapuaError:
+    """Return the 500 for a device that did not answer within the request's timeout."""
+    return KapuaError(
+        500,
+        "TIMEOUT",
+        "The request has not received a response within the timeout of:"
+        f" {timeout_ms}ms",
+        type_name="deviceManagementTimeoutExceptionInfo",
+        fields={"timeout": timeout_ms},
+    )
+
+
+# Kapua's message for each response code a device may refuse a request with.
+_REFUSALS = {
+    "BAD_REQUEST": (
+        "RESPONSE_BAD_REQUEST",
+        "The device has not understood the request.",
+    ),
+    "NOT_FOUND": (
+        "RESPONSE_NOT_FOUND",
+        "The device has not found the requested resource.",
+    ),
+    "INTERNAL_ERROR": (
+        "RESPONSE_INTERNAL_ERROR",
+        "The device accepted the request but has failed while processing.",
+    ),
+}
+
+
+def device_refused(response_code: str, error_message: str) -> KapuaError:
+    """Return the 500 for a device that answered with an error response code."""
+    code, text = _REFUSALS.get(
+        response_code,
+        ("RESPONSE_UNKNOWN_CODE", "The device has returned an unknown response code."),
+    )
+
+    return KapuaError(
+        500,
+        code,
+        f"{text} Error Code: {response_code} - Error Message: {error_message}",
+        type_name="deviceManagementResponseCodeExceptionInfo",
+        fields={"responseCode": response_code, "errorMessage": error_message},
     )
 
 

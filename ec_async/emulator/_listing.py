@@ -48,11 +48,16 @@ def _is_java_int(value: object) -> TypeGuard[int]:
 
 @attrs.frozen
 class Table:
-    """A listable entity table: its default order and the attributes it sorts by."""
+    """A listable entity table: its default order and the attributes it sorts by.
+
+    ``default_descending`` reverses the default order, as Kapua does for
+    device events (newest first).
+    """
 
     name: str
     default_sort: tuple[str, ...]
     sortable: frozenset[str]
+    default_descending: bool = False
 
 
 @attrs.frozen
@@ -185,7 +190,7 @@ def _where(filters: Sequence[Filter]) -> tuple[str, tuple[Any, ...]]:
 def _order_by(table: Table, query: ListQuery) -> str:
     if query.sort_param is None:
         keys = [*table.default_sort]
-        direction = " ASC"
+        direction = " DESC" if table.default_descending else " ASC"
     elif query.sort_param in table.sortable:
         keys = [query.sort_param]
         direction = " DESC" if query.descending else " ASC"

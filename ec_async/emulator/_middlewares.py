@@ -56,6 +56,10 @@ def record(observers: Sequence[ExchangeObserver]) -> Middleware:
         )
         if not observers:
             return response
+        if request.transport is None or request.transport.is_closing():
+            # The connection was dropped on purpose: the client saw no answer,
+            # so observers see none either.
+            return response
 
         exchange = Exchange(
             method=request.method,

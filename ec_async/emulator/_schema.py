@@ -12,7 +12,7 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
 # 2: service configurations (a store seeded before them allows no creates),
 # domains, groups, tags and endpoint infos.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _AUDIT = """
     created_on INTEGER NOT NULL,
@@ -276,5 +276,61 @@ CREATE TABLE IF NOT EXISTS service_configs (
     properties TEXT NOT NULL,
     {_AUDIT},
     UNIQUE (scope_id, pid)
+);
+
+CREATE TABLE IF NOT EXISTS device_events (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    device_id INTEGER NOT NULL,
+    sent_on INTEGER,
+    received_on INTEGER NOT NULL,
+    position TEXT,
+    resource TEXT NOT NULL,
+    action TEXT NOT NULL,
+    response_code TEXT NOT NULL,
+    event_message TEXT,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_events_by_device
+    ON device_events (device_id, received_on);
+
+CREATE TABLE IF NOT EXISTS device_operations (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    device_id INTEGER NOT NULL,
+    operation_id INTEGER NOT NULL,
+    app_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_on INTEGER NOT NULL,
+    ended_on INTEGER,
+    operation_properties TEXT NOT NULL DEFAULT '[]',
+    log TEXT,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS device_operations_by_device
+    ON device_operations (device_id, started_on);
+
+CREATE TABLE IF NOT EXISTS device_notifications (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    operation_id INTEGER NOT NULL,
+    resource TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL,
+    sent_on INTEGER NOT NULL,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_notifications_by_operation
+    ON device_notifications (operation_id, sent_on);
+
+-- What a simulated device holds (configurations, bundles, packages, ...), as
+-- JSON; created the first time the device is managed.
+CREATE TABLE IF NOT EXISTS device_contents (
+    device_id INTEGER PRIMARY KEY,
+    contents TEXT NOT NULL
 );
 """

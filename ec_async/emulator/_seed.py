@@ -28,6 +28,10 @@ from ec_async.emulator._records.access import (
     create_access_info,
 )
 from ec_async.emulator._records.accounts import account_row, insert_accounts
+from ec_async.emulator._records.device_management import (
+    insert_events,
+    lifecycle_event,
+)
 from ec_async.emulator._records.devices import (
     connection_row,
     device_row,
@@ -186,16 +190,45 @@ class _Seeder:
         self.spec = spec
         self.now = now
         self.rng = random.Random(spec.random_seed)
+        # Events draw from their own generator, so adding them left every other
+        # seeded id and device as it was.
+        self.event_rng = random.Random(spec.random_seed + 1)
         self.devices = DeviceFactory(self.rng)
         self.accounts: dict[str, dict[str, Any]] = {}
         self._used_ids: set[int] = {0, 1}
 
-    def new_id(self) -> int:
+    def new_id(self, rng: random.Random | None = None) -> int:
         while True:
-            candidate = self.rng.getrandbits(63)
+            candidate = (rng or self.rng).getrandbits(63)
             if candidate not in self._used_ids:
                 self._used_ids.add(candidate)
                 return candidate
+
+    def lifecycle(self, device: dict[str, Any], status: str) -> list[dict[str, Any]]:
+        """The events a device left by connecting, and by leaving if it did."""
+        born = device["created_on"]
+        events = [
+            lifecycle_event(
+                event_id=self.new_id(self.event_rng),
+                device=device,
+                resource="BIRTH",
+                now=born,
+            )
+        ]
+        if status != "CONNECTED":
+            left = born + self.event_rng.randrange(max(self.now - born, 1))
+            resource = "DEATH" if status == "DISCONNECTED" else "MISSING"
+            events.append(
+                lifecycle_event(
+                    event_id=self.new_id(self.event_rng),
+                    device=device,
+                    resource=resource,
+                    now=left,
+                )
+            )
+        device["last_event_id"] = events[-1]["id"]
+
+        return events
 
     def add_account(
         self, name: str, parent: str | None, account_id: int | None = None
@@ -283,7 +316,7 @@ class _Seeder:
             user_id=user_id,
         )
         taken: set[str] = set()
-        devices, connections = [], []
+        devices, connections, events = [], [], []
         for _ in range(self.spec.devices_per_account):
             columns = self.devices.device_columns(taken)
             created_on = self.devices.created_before(self.now)
@@ -299,9 +332,13 @@ class _Seeder:
                 )
                 connections.append(connection)
                 columns["connection_id"] = connection["id"]
-            devices.append(device_template | columns | audit | {"id": self.new_id()})
+            device = device_template | columns | audit | {"id": self.new_id()}
+            if status is not None:
+                events += self.lifecycle(device, status)
+            devices.append(device)
         insert_connections(self.db, connections)
         insert_devices(self.db, devices)
+        insert_events(self.db, events)
 
     def seed_system(self) -> None:
         self.add_account(SYSTEM_USERNAME, None, account_id=1)

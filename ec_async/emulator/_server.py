@@ -159,6 +159,7 @@ class Emulator:
             await self._runner.cleanup()
             self._runner = None
         if self._context is not None:
+            await self._context.fleet.close()
             self._context.store.close()
             self._context = None
         self._base_url = None

@@ -22,6 +22,7 @@ __all__ = [
     "compact",
     "decode_id",
     "empty_response",
+    "entity",
     "format_date",
     "json_response",
     "row_fields",
@@ -108,15 +109,27 @@ def row_fields(row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
     return wire
 
 
-_UPDATABLE_FIELDS: tuple[Field, ...] = (
+_ENTITY_FIELDS: tuple[Field, ...] = (
     ("id", Kind.ID),
     ("scopeId", Kind.ID),
     ("createdOn", Kind.DATE),
     ("createdBy", Kind.ID),
+)
+_UPDATABLE_FIELDS: tuple[Field, ...] = (
+    *_ENTITY_FIELDS,
     ("modifiedOn", Kind.DATE),
     ("modifiedBy", Kind.ID),
     ("optlock", Kind.INT),
 )
+
+
+def entity(type_name: str, row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
+    """Return an entity that is never updated: the type, id, scope, creation, ``fields``."""
+    return {
+        "type": type_name,
+        **row_fields(row, _ENTITY_FIELDS),
+        **row_fields(row, fields),
+    }
 
 
 def updatable_entity(

@@ -174,6 +174,8 @@ _MISSING_ERROR_INFOS = {
     ),
     "deviceManagementRequestContentExceptionInfo": _error_info(requestContent={}),
     "deviceManagementResponseContentExceptionInfo": _error_info(responsePayload={}),
+    # DeviceManagementTimeoutExceptionInfo: the request's timeout in ms (a Long).
+    "deviceManagementTimeoutExceptionInfo": _error_info(timeout={"type": "integer"}),
     "jobScopedEngineExceptionInfo": _error_info(
         scopeId=_ref("schemas", "kapuaId"), jobId=_ref("schemas", "kapuaId")
     ),
@@ -214,6 +216,34 @@ _ERROR_ONE_OFS = (
         for media in ("application~1json", "application~1xml")
     ),
 )
+
+# Device management (§2, §11.1): MOXy writes and reads a list under its
+# wrapper name, and the server's model classes name the lists and fields below;
+# where the spec's examples and schemas disagree, the model class decides.
+_DEVICE = "/{scopeId}/devices/{deviceId}"
+_DEVICE_ASSET_LISTS = (
+    "deviceAssetValues",
+    "deviceAssetsFilter",
+    "deviceAssetDefinitionsFilter",
+)
+# JsonGenericRequestMessage's payload: typed metrics and a base64 body (§2).
+_REQUEST_PAYLOAD = {
+    "type": "object",
+    "properties": {
+        "metrics": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "valueType": {"type": "string"},
+                    "value": {"type": "string"},
+                },
+            },
+        },
+        "body": {"type": "string", "format": "byte"},
+    },
+}
 
 _EXECUTION = "/{scopeId}/jobs/{jobId}/executions/{executionId}"
 _SERVICE_CONFIGURATIONS = "/{scopeId}/serviceConfigurations"
@@ -381,7 +411,9 @@ KNOWN_DEFECTS: tuple[SpecDefect, ...] = (
         selector="error infos in components",
         what="mfaRequired, throwable, device-management and job-engine infos missing",
         reason="the server sends them (login with MFA on, unexpected errors, "
-        "device-management and job failures); fields as listed in the reference",
+        "device-management and job failures); fields as listed in the reference, "
+        "and the timeout info's `timeout` as DeviceManagementTimeoutExceptionInfo "
+        "declares it",
         reference="§3.3, §6",
         patch=add_schemas(_MISSING_ERROR_INFOS),
     ),
@@ -658,6 +690,135 @@ KNOWN_DEFECTS: tuple[SpecDefect, ...] = (
                     _ref("schemas", "dataMessageListResult"),
                 ),
             ),
+        ),
+    ),
+    SpecDefect(
+        selector="device asset bodies: deviceAssets",
+        what="asset filters and values name their list `deviceAssets`; the "
+        "definitions schema and every example say `deviceAsset`",
+        reason="DeviceAssets (root deviceAssets) maps its list as the element "
+        "deviceAsset, for reads and writes alike; the server wins over the schema",
+        reference="§2, §11.1",
+        patch=both(
+            *(
+                both(
+                    rename_property(_schema(name), "deviceAssets", "deviceAsset"),
+                    rename_required(_schema(name), "deviceAssets", "deviceAsset"),
+                )
+                for name in _DEVICE_ASSET_LISTS
+            )
+        ),
+    ),
+    SpecDefect(
+        selector="schema attributeDefinition.type",
+        what="the metatype attribute's `type` is declared an object; the "
+        'example sends a string such as "String"',
+        reason="KapuaTad.type is the Tscalar enum, written as its value "
+        "(String, Integer, Boolean, Password, ...)",
+        reference="§2, §11.1",
+        patch=retype_property(
+            _schema("attributeDefinition"), "type", "object", "string"
+        ),
+    ),
+    SpecDefect(
+        selector="schema deviceKeystores.deviceKeystore",
+        what="the keystore list is named `deviceKeystore`",
+        reason="DeviceKeystores maps its list as the element keystores",
+        reference="§2, §11.1",
+        patch=rename_property(
+            _schema("deviceKeystores"), "deviceKeystore", "keystores"
+        ),
+    ),
+    SpecDefect(
+        selector="schema deviceInventoryDeploymentPackages.systemPackages",
+        what="the deployment package list is named `systemPackages` (the "
+        "system inventory's name); the example says `deploymentPackages`",
+        reason="DeviceInventoryPackages (root deviceInventoryDeploymentPackages) "
+        "maps its list as the element deploymentPackages",
+        reference="§2, §11.1",
+        patch=rename_property(
+            _schema("deviceInventoryDeploymentPackages"),
+            "systemPackages",
+            "deploymentPackages",
+        ),
+    ),
+    SpecDefect(
+        selector="schemas deviceKeystoreKeypair, deviceKeystoreCSRInfo "
+        ".singnatureAlgorithm",
+        what="the field is spelt `singnatureAlgorithm`; the examples say "
+        "`signatureAlgorithm`",
+        reason="DeviceKeystoreKeypair and DeviceKeystoreCSRInfo map "
+        "getSignatureAlgorithm to signatureAlgorithm",
+        reference="§11.1",
+        patch=both(
+            rename_property(
+                _schema("deviceKeystoreKeypair"),
+                "singnatureAlgorithm",
+                "signatureAlgorithm",
+            ),
+            rename_property(
+                _schema("deviceKeystoreCSRInfo"),
+                "singnatureAlgorithm",
+                "signatureAlgorithm",
+            ),
+        ),
+    ),
+    SpecDefect(
+        selector="schema deviceNotification.status",
+        what="a notification's `status` refers to the whole deviceOperation "
+        'schema; the example sends "RUNNING"',
+        reason="ManagementOperationNotification.status is the operation status "
+        "enum (RUNNING, COMPLETED, FAILED, STALE)",
+        reference="§11.1",
+        patch=replace_node(
+            f"{_schema('deviceNotification', 1)}/properties",
+            "status",
+            _is_ref_to("deviceOperation"),
+            _ref("schemas", "operationStatus"),
+        ),
+    ),
+    SpecDefect(
+        selector="schema commandInput.arguments",
+        what="arguments are an object `{argument: string | [string]}`",
+        reason="the arguments are an element-wrapped list, which the server's "
+        "MOXy setting (wrapper as array name) reads as a plain array, as it "
+        "writes `items` of list results; the example predates that setting",
+        reference="§2",
+        patch=replace_node(
+            f"{_schema('commandInput')}/properties",
+            "arguments",
+            lambda old: "argument" in old.get("properties", {}),
+            {"type": "array", "items": {"type": "string"}},
+        ),
+    ),
+    SpecDefect(
+        selector="schema requestInput.payload",
+        what="a device request lacks its `payload` (only the example sends one)",
+        reason="JsonGenericRequestMessage carries payload: metrics as "
+        "{name, valueType, value} and a base64 body",
+        reference="§2",
+        patch=add_property(_schema("requestInput"), "payload", _REQUEST_PAYLOAD),
+    ),
+    SpecDefect(
+        selector=f"POST {_DEVICE}/keystore/items/csr 204",
+        what="success declared 204 with a body; the server answers 200",
+        reason="the resource method returns the DeviceKeystoreCSR",
+        reference="§11.1",
+        patch=move_response(f"{_DEVICE}/keystore/items/csr", "post", "204", "200"),
+    ),
+    SpecDefect(
+        selector="POST /{scopeId}/deviceconnections/{connectionId}/_disconnect 204",
+        what="the 204 declares a connectionOptions body",
+        reason="a 204 carries no body; the disconnect returns no content",
+        reference="§2, §11.1",
+        patch=replace_node(
+            operation_pointer(
+                "/{scopeId}/deviceconnections/{connectionId}/_disconnect", "post"
+            )
+            + "/responses",
+            "204",
+            lambda old: "content" in old,
+            {"description": "The disconnection request was sent to the broker"},
         ),
     ),
     SpecDefect(

@@ -184,7 +184,7 @@ def _check_body(
         message = f"header Content-Type: {body.media} is not one of {sorted(content)}"
         return [message], RequestFacts(undeclared_content_type=True)
     if not is_json(body.media):
-        return [], RequestFacts()
+        return [], RequestFacts(xml_body=True)
     if not body.parsed:
         message = f"body: not well-formed JSON ({body.json_error})"
         return [message], RequestFacts(malformed_json=True)

@@ -82,6 +82,7 @@ ERROR_INFOS: tuple[ErrorInfo, ...] = (
     _info("deviceManagementResponseCodeExceptionInfo", 500),
     _info("deviceManagementRequestContentExceptionInfo", 500),
     _info("deviceManagementResponseContentExceptionInfo", 500),
+    _info("deviceManagementTimeoutExceptionInfo", 500),
     _info("jobScopedEngineExceptionInfo", 500),
 )
 
@@ -101,6 +102,7 @@ class RequestFacts:
     malformed_json: bool = False
     unbindable_body: bool = False
     undeclared_content_type: bool = False
+    xml_body: bool = False
 
 
 @attrs.frozen
@@ -155,6 +157,15 @@ GENERIC_ANSWERS: tuple[GenericAnswer, ...] = (
         "Jersey rejects a Content-Type the operation does not consume",
         lambda facts: facts.undeclared_content_type,
         "§6",
+    ),
+    GenericAnswer(
+        415,
+        None,
+        "an XML body: the real server reads XML as well as JSON, the emulator "
+        "reads JSON only (a limitation the README lists), so it answers as "
+        "Jersey does for a media type an operation does not consume",
+        lambda facts: facts.xml_body,
+        "§2",
     ),
 )
 

@@ -9,6 +9,9 @@ from ec_async.emulator._resources import (
     authentication,
     credentials,
     device_connections,
+    device_events,
+    device_management,
+    device_operations,
     devices,
     domains,
     endpoint_infos,
@@ -41,4 +44,7 @@ ROUTES: tuple[Route, ...] = (
     *mfa.ROUTES,
     *credentials.ROUTES,
     *users.ROUTES,
+    *device_events.ROUTES,
+    *device_operations.ROUTES,
+    *device_management.ROUTES,
 )

@@ -32,6 +32,7 @@ from ec_async.emulator._listing import (
     list_result,
     starts_with,
 )
+from ec_async.emulator._records.device_management import delete_device_records
 from ec_async.emulator._records.devices import (
     DEVICE_WRITABLE_COLUMNS,
     connections_by_id,
@@ -48,6 +49,7 @@ from ec_async.emulator._resources.device_connections import (
     connection_json,
     status_param,
 )
+from ec_async.emulator._resources.device_events import event_json
 from ec_async.emulator._store import new_id
 from ec_async.emulator._wire import (
     Field,
@@ -132,15 +134,37 @@ _MAX_TEXT = 255
 
 
 def device_json(
-    row: sqlite3.Row, connection: sqlite3.Row | None = None
+    row: sqlite3.Row,
+    connection: sqlite3.Row | None = None,
+    last_event: sqlite3.Row | None = None,
 ) -> dict[str, Any]:
-    """Return a Device, with its connection embedded when it was fetched."""
+    """Return a Device, with its connection and last event embedded when fetched."""
     device = updatable_entity("device", row, _HEAD_FIELDS)
     if connection is not None:
         device["connection"] = connection_json(connection)
-    device.update(row_fields(row, _TAIL_FIELDS))
+    tail = row_fields(row, _TAIL_FIELDS)
+    for name, value in tail.items():
+        device[name] = value
+        if name == "lastEventId" and last_event is not None:
+            device["lastEvent"] = event_json(last_event)
 
     return device
+
+
+def _last_events(
+    db: sqlite3.Connection, event_ids: list[int]
+) -> Mapping[int, sqlite3.Row]:
+    found: dict[int, sqlite3.Row] = {}
+    # Chunked, since SQLite caps the number of bound parameters per statement.
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = db.execute(
+            f"SELECT * FROM device_events WHERE id IN ({marks})", chunk
+        ).fetchall()
+        found.update((row["id"], row) for row in rows)
+
+    return found
 
 
 def _page_json(
@@ -151,8 +175,18 @@ def _page_json(
         connections = connections_by_id(
             db, (row["connection_id"] for row in page.rows if row["connection_id"])
         )
+    events: Mapping[int, sqlite3.Row] = {}
+    if "lastEvent" in fetch:
+        events = _last_events(
+            db, [row["last_event_id"] for row in page.rows if row["last_event_id"]]
+        )
     items = [
-        device_json(row, connections.get(row["connection_id"])) for row in page.rows
+        device_json(
+            row,
+            connections.get(row["connection_id"]),
+            events.get(row["last_event_id"]),
+        )
+        for row in page.rows
     ]
 
     return list_result("deviceListResult", items, page)
@@ -319,7 +353,8 @@ def _device_columns(
 
     A PUT replaces every writable field, so absent fields become null. The
     client id is fixed at creation (Kapua maps it ``updatable = false``, and
-    the spec marks it read-only), so an update ignores it.
+    the spec marks it read-only), so an update ignores it; so it does the
+    connection and last event ids, which the platform keeps (read-only too).
     """
     columns: dict[str, Any] = {}
     for name, kind in _FIELDS:
@@ -343,7 +378,8 @@ def _device_columns(
 
     writable = {name: columns[name] for name in DEVICE_WRITABLE_COLUMNS}
     if not creating:
-        del writable["client_id"]
+        for platform_owned in ("client_id", "connection_id", "last_event_id"):
+            del writable[platform_owned]
     return writable
 
 
@@ -352,9 +388,10 @@ def _check_references(
 ) -> None:
     """Check the ids a device points to exist, as Kapua's validation does.
 
-    This emulator has no device events yet, so any lastEventId is unknown.
+    Groups are checked with the caller's grants elsewhere; a new device has no
+    events yet, so any lastEventId is unknown.
     """
-    if columns["last_event_id"] is not None:
+    if columns.get("last_event_id") is not None:
         raise illegal_null_argument(f"{prefix}.lastEventId")
     with call.context.store.transaction() as db:
         group = None
@@ -364,11 +401,11 @@ def _check_references(
                 (columns["group_id"], scope_id),
             ).fetchone()
         connection = None
-        if columns["connection_id"] is not None:
+        if columns.get("connection_id") is not None:
             connection = find_connection(db, scope_id, columns["connection_id"])
     if columns["group_id"] is not None and group is None:
         raise illegal_null_argument(f"{prefix}.groupId")
-    if columns["connection_id"] is not None and connection is None:
+    if columns.get("connection_id") is not None and connection is None:
         raise illegal_null_argument(f"{prefix}.connectionId")
 
 
@@ -499,6 +536,8 @@ async def delete_device(call: Call) -> web.StreamResponse:
         deleted = db.execute(
             "DELETE FROM devices WHERE id = ? AND scope_id = ?", (device_id, scope_id)
         ).rowcount
+        if deleted:
+            delete_device_records(db, device_id)
     if not deleted:
         raise entity_not_found("device", device_id)
 
