@@ -10,6 +10,7 @@
     ├── TokenVerificationError               a token failed signature verification
     ├── TransportError (ConnectionError)     the request did not complete
     ├── RequestTimeout (TimeoutError)        a deadline passed
+    ├── WaitTimeout (TimeoutError)           a wait helper gave up; the job goes on
     ├── DecodeError (ValueError)             a body is not what the API promises
     ├── PagingError                          a list did not end as it should
     └── APIError                             the server answered with an error status
@@ -22,6 +23,8 @@
         │   ├── OptimisticLockError
         │   └── DeviceNotConnected
         ├── RateLimited                      429
+        ├── JobEngineError                   the job engine refused (Kapua sends 500)
+        │   └── JobAlreadyRunning
         └── ServerError                      other 5xx
 """
 
@@ -42,6 +45,8 @@ __all__ = [
     "DeviceNotConnected",
     "DuplicateName",
     "ECError",
+    "JobAlreadyRunning",
+    "JobEngineError",
     "NotAuthenticated",
     "NotFound",
     "OptimisticLockError",
@@ -53,6 +58,7 @@ __all__ = [
     "SessionExpired",
     "TokenVerificationError",
     "TransportError",
+    "WaitTimeout",
     "error_from_response",
 ]
 
@@ -87,6 +93,10 @@ class TransportError(ECError, ConnectionError):
 
 class RequestTimeout(ECError, TimeoutError):
     """A connect, read or overall deadline passed before the server answered."""
+
+
+class WaitTimeout(ECError, TimeoutError):
+    """A wait helper's deadline passed; what it waited for goes on, unharmed."""
 
 
 class DecodeError(ECError, ValueError):
@@ -238,6 +248,32 @@ class RateLimited(APIError):
     hint = "slow down; ec-client retries these for safe operations"
 
 
+class JobEngineError(APIError):
+    """The job engine refused: no steps or targets, already running, not stopped.
+
+    Kapua reports these as 500s with a ``job...ExceptionInfo`` body; they are
+    answers, not server faults, and are never retried.
+    """
+
+    hint = "check the job's steps, targets and running state"
+
+    @property
+    def job_id(self) -> str | None:
+        """The job the engine named."""
+        return _body_text(self.body, "jobId")
+
+    @property
+    def execution_id(self) -> str | None:
+        """The execution the engine named, when it named one."""
+        return _body_text(self.body, "executionId")
+
+
+class JobAlreadyRunning(JobEngineError):
+    """The job is running already; stop it, or start with ``enqueue=True``."""
+
+    hint = "wait for the running execution, or stop it first"
+
+
 class ServerError(APIError):
     """A 5xx the server gave no more specific meaning."""
 
@@ -251,6 +287,18 @@ _BY_CODE: Mapping[str, type[APIError]] = {
     "DEVICE_NOT_CONNECTED": DeviceNotConnected,
     "SUBJECT_UNAUTHORIZED": PermissionDenied,
     "ENTITY_NOT_FOUND": NotFound,
+    "JOB_ALREADY_RUNNING": JobAlreadyRunning,
+    "JOB_STEP_MISSING": JobEngineError,
+    "JOB_TARGET_MISSING": JobEngineError,
+    "JOB_TARGET_INVALID": JobEngineError,
+    "JOB_EXECUTION_ENQUEUED": JobEngineError,
+    "JOB_STARTING": JobEngineError,
+    "JOB_RESUMING": JobEngineError,
+    "JOB_RUNNING": JobEngineError,
+    "JOB_STOPPING": JobEngineError,
+    "JOB_EXECUTION_STOPPING": JobEngineError,
+    "JOB_NOT_RUNNING": JobEngineError,
+    "JOB_CHECK_RUNNING": JobEngineError,
 }
 
 _BY_TYPE: Mapping[str, type[APIError]] = {

@@ -20,9 +20,17 @@ from ._models import ListResult
 from ._pipeline import Call, Operation, Pipeline, query_params
 from ._tokens import TokenManager
 
-__all__ = ["Collection", "ScopeBinding", "operation", "operations_of"]
+__all__ = [
+    "Collection",
+    "ScopeBinding",
+    "check_id",
+    "decode_page",
+    "operation",
+    "operations_of",
+]
 
 ModelT = TypeVar("ModelT")
+T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 OWN_SCOPE = "_"
@@ -58,13 +66,30 @@ class ScopeBinding:
     scope_id: str = OWN_SCOPE
 
 
-def _check_id(name: str, value: object) -> str:
+def check_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         # Name the argument as the caller wrote it: device_id, not deviceId.
         argument = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
         msg = f"{argument} must be a non-empty id string, got {value!r}"
         raise ConfigurationError(msg)
     return value
+
+
+def decode_page(document: Any, model: type[T]) -> ListResult[T]:
+    """Decode a list envelope whose items are ``model``s."""
+    if not isinstance(document, dict) or not isinstance(
+        document.get("items", []), list
+    ):
+        msg = f"expected a list result for {model.__name__}"
+        raise DecodeError(msg)
+    items = [structure(item, model) for item in document.get("items", [])]
+    size = document.get("size", len(items))
+    return ListResult(
+        items=items,
+        size=size if isinstance(size, int) else len(items),
+        limit_exceeded=bool(document.get("limitExceeded", False)),
+        total_count=document.get("totalCount"),
+    )
 
 
 def paging_params(
@@ -99,18 +124,28 @@ class Collection(Generic[ModelT]):
     """The shared behaviour of a resource collection in one scope."""
 
     _model: type[ModelT]
+    # Path parameters a nested collection adds below the scope (e.g. jobId).
+    _parent: dict[str, str]
 
     def __init__(self, binding: ScopeBinding) -> None:
         self._binding = binding
+        self._parent = {}
 
     @property
     def scope_id(self) -> str:
         """The scope id this collection's calls use (``_`` is the caller's own)."""
         return self._binding.scope_id
 
+    def _nest(self, **parent: str) -> None:
+        """Place the collection below parent entities, e.g. ``jobId`` for steps."""
+        for name, value in parent.items():
+            check_id(name, value)
+        self._parent = dict(parent)
+
     async def _send(self, op: Operation, **kwargs: Any) -> Any:
         path_params = {
             "scopeId": self._binding.scope_id,
+            **self._parent,
             **kwargs.pop("path_params", {}),
         }
         call = Call(op, path_params=path_params, **kwargs)
@@ -120,7 +155,7 @@ class Collection(Generic[ModelT]):
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
     ) -> ModelT:
         for name, value in path_params.items():
-            _check_id(name, value)
+            check_id(name, value)
         document = await self._send(op, path_params=path_params, **kwargs)
         return structure(document, self._model)
 
@@ -165,31 +200,24 @@ class Collection(Generic[ModelT]):
         self, op: Operation, path_params: dict[str, str], entity: Any
     ) -> ModelT:
         for name, value in path_params.items():
-            _check_id(name, value)
+            check_id(name, value)
         document = await self._send(
             op, path_params=path_params, body=request_body(entity)
         )
         return structure(document, self._model)
 
-    async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
+    async def _delete(
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        query: Sequence[tuple[str, str]] = (),
+    ) -> None:
         for name, value in path_params.items():
-            _check_id(name, value)
-        await self._send(op, path_params=path_params)
+            check_id(name, value)
+        await self._send(op, path_params=path_params, query=query)
 
     def _page_from(self, document: Any) -> ListResult[ModelT]:
-        if not isinstance(document, dict) or not isinstance(
-            document.get("items", []), list
-        ):
-            msg = f"expected a list result for {self._model.__name__}"
-            raise DecodeError(msg)
-        items = [structure(item, self._model) for item in document.get("items", [])]
-        size = document.get("size", len(items))
-        return ListResult(
-            items=items,
-            size=size if isinstance(size, int) else len(items),
-            limit_exceeded=bool(document.get("limitExceeded", False)),
-            total_count=document.get("totalCount"),
-        )
+        return decode_page(document, self._model)
 
     async def _iterate(
         self,
@@ -231,4 +259,51 @@ class Collection(Generic[ModelT]):
         msg = (
             f"{op.method} {op.path} did not end within {MAX_PAGES} pages of {page_size}"
         )
+        raise PagingError(msg)
+
+    async def _iterate_offsets(
+        self,
+        op: Operation,
+        query: Sequence[tuple[str, str]],
+        *,
+        page_size: int,
+        window: int | None = None,
+    ) -> AsyncIterator[ModelT]:
+        """Yield every item of a listing that cannot be sorted by id, page by page.
+
+        Items are told apart by their ``id``, so a row that shifted into the
+        next page is not yielded twice. ``window`` is the server's cap on
+        ``offset + limit``; a listing longer than that raises ``PagingError``
+        instead of failing half-way with a 400.
+        """
+        if page_size < 1:
+            msg = f"page_size must be at least 1, got {page_size}"
+            raise ConfigurationError(msg)
+
+        seen: set[object] = set()
+        offset = 0
+        for _ in range(MAX_PAGES):
+            limit = page_size if window is None else min(page_size, window - offset)
+            page = await self._fetch_page(
+                op, [*query, *query_params(offset=offset, limit=limit)]
+            )
+            for item in page.items:
+                key = getattr(item, "id", None)
+                if key is None or key not in seen:
+                    seen.add(key)
+                    yield item
+            if len(page.items) < limit:
+                return
+            offset += len(page.items)
+            if window is not None and offset >= window:
+                # The window is used up; only the server's flag tells if more follow.
+                if not page.limit_exceeded:
+                    return
+                msg = (
+                    f"{op.method} {op.path} has more than {window} results, the "
+                    "most the server pages through; narrow the filters"
+                )
+                raise PagingError(msg)
+
+        msg = f"{op.method} {op.path} did not end within {MAX_PAGES} pages"
         raise PagingError(msg)

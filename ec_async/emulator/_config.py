@@ -14,7 +14,8 @@ class EmulatorConfig:
     Durations are in seconds. ``failed_login_delay`` is the upper bound of the
     random pause before a failed login is answered (Kapua waits 0 to 1 s), and
     ``clock_offset`` is added to the emulator's notion of now, to simulate a
-    server whose clock differs from the client's.
+    server whose clock differs from the client's. ``job_target_delay`` is how
+    long a job step takes on each target (a device's round trip).
     """
 
     access_token_ttl: float = 1800.0
@@ -24,3 +25,4 @@ class EmulatorConfig:
     lockout_reset_after: float = 3600.0
     lockout_duration: float = 10800.0
     clock_offset: float = 0.0
+    job_target_delay: float = 0.01

@@ -9,6 +9,7 @@ import attrs
 from ec_async.emulator._clock import Clock
 from ec_async.emulator._config import EmulatorConfig
 from ec_async.emulator._counters import EmulatorCounters
+from ec_async.emulator._job_engine import JobEngine
 from ec_async.emulator._store import Store
 from ec_async.emulator._tokens import TokenSigner
 
@@ -17,7 +18,7 @@ __all__ = ["EmulatorContext"]
 
 @attrs.frozen
 class EmulatorContext:
-    """The store, settings, clock, counters and signing key of one emulator."""
+    """The store, settings, clock, counters, signing key and job engine of one emulator."""
 
     store: Store
     config: EmulatorConfig
@@ -25,3 +26,8 @@ class EmulatorContext:
     counters: EmulatorCounters
     signer: TokenSigner
     random: random.Random = attrs.field(factory=random.Random)
+    jobs: JobEngine = attrs.field(
+        default=attrs.Factory(
+            lambda self: JobEngine(self.store, self.clock, self.config), takes_self=True
+        )
+    )

@@ -43,6 +43,7 @@ class Table:
     name: str
     default_sort: tuple[str, ...]
     sortable: frozenset[str]
+    default_descending: bool = False
 
 
 @attrs.frozen
@@ -168,7 +169,7 @@ def _where(filters: Sequence[Filter]) -> tuple[str, tuple[Any, ...]]:
 def _order_by(table: Table, query: ListQuery) -> str:
     if query.sort_param is None:
         keys = [*table.default_sort]
-        direction = " ASC"
+        direction = " DESC" if table.default_descending else " ASC"
     elif query.sort_param in table.sortable:
         keys = [query.sort_param]
         direction = " DESC" if query.descending else " ASC"

@@ -26,6 +26,7 @@ from ec_async.emulator._records.access import (
     create_access_info,
 )
 from ec_async.emulator._records.accounts import account_row, insert_accounts
+from ec_async.emulator._records.data import insert_messages
 from ec_async.emulator._records.devices import (
     connection_row,
     device_row,
@@ -39,6 +40,7 @@ from ec_async.emulator._records.users import (
     user_row,
 )
 from ec_async.emulator._store import Store
+from ec_async.emulator._telemetry import TelemetryDevice, telemetry
 
 __all__ = [
     "DEMO_API_KEY",
@@ -78,6 +80,10 @@ class SeedSpec:
     account holds ``devices_per_account`` devices, about ``connected_ratio`` of
     them connected; with ``operators`` each descendant account also gets an
     ``<account>-operator`` user with a password and an API key.
+
+    With ``telemetry_hours``, every device has sent data over that many hours
+    before the seed time, one message each ``telemetry_interval`` seconds (a
+    day for a thousand devices is some 300,000 messages, a few seconds).
     """
 
     tenants: tuple[str, ...] = ("demo",)
@@ -88,6 +94,8 @@ class SeedSpec:
     operators: bool = True
     admin_password: str = DEMO_PASSWORD
     random_seed: int = 2024
+    telemetry_hours: float = 0.0
+    telemetry_interval: float = 300.0
 
 
 NAMED_SEEDS: Mapping[str, SeedSpec] = {
@@ -168,6 +176,7 @@ class _Seeder:
         self.rng = random.Random(spec.random_seed)
         self.devices = DeviceFactory(self.rng)
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.messages = 0
         self._used_ids: set[int] = {0, 1}
 
     def new_id(self) -> int:
@@ -282,6 +291,25 @@ class _Seeder:
             devices.append(device_template | columns | audit | {"id": self.new_id()})
         insert_connections(self.db, connections)
         insert_devices(self.db, devices)
+        if self.spec.telemetry_hours > 0:
+            self.add_telemetry(scope_id, devices)
+
+    def add_telemetry(self, scope_id: int, devices: list[dict[str, Any]]) -> None:
+        senders = [
+            TelemetryDevice(row["id"], row["client_id"], row["firmware_version"] or "")
+            for row in devices
+        ]
+        self.messages += insert_messages(
+            self.db,
+            telemetry(
+                self.rng,
+                scope_id,
+                senders,
+                now=self.now,
+                hours=self.spec.telemetry_hours,
+                interval=self.spec.telemetry_interval,
+            ),
+        )
 
     def seed_system(self) -> None:
         self.add_account(SYSTEM_USERNAME, None, account_id=1)
@@ -345,9 +373,11 @@ def seed_store(store: Store, spec: SeedSpec, now: int) -> None:
     """Fill an empty store with kapua-sys and the data ``spec`` describes."""
     started = time.perf_counter()
     with store.transaction() as db:
-        _Seeder(db, spec, now).run()
+        seeder = _Seeder(db, spec, now)
+        seeder.run()
     logger.info(
-        "emulator seeded %d tenant(s) in %.2f s",
+        "emulator seeded %d tenant(s) and %d telemetry message(s) in %.2f s",
         len(spec.tenants),
+        seeder.messages,
         time.perf_counter() - started,
     )

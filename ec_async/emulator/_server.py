@@ -132,6 +132,8 @@ class Emulator:
             self._context = None
             raise
         self._runner = runner
+        # Triggers kept in a file database go on firing after a restart.
+        self._context.jobs.wake_scheduler()
         host, port = runner.addresses[0][:2]
         authority = f"[{host}]" if ":" in host else host  # an IPv6 literal
         self._base_url = f"http://{authority}:{port}/v1"
@@ -143,6 +145,7 @@ class Emulator:
             await self._runner.cleanup()
             self._runner = None
         if self._context is not None:
+            await self._context.jobs.close()
             self._context.store.close()
             self._context = None
         self._base_url = None

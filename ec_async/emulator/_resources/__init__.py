@@ -6,8 +6,12 @@ from ec_async.emulator._call import Route
 from ec_async.emulator._resources import (
     accounts,
     authentication,
+    data,
     device_connections,
     devices,
+    job_runs,
+    job_triggers,
+    jobs,
     system_info,
 )
 
@@ -21,4 +25,9 @@ ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *devices.ROUTES,
     *device_connections.ROUTES,
+    *data.ROUTES,
+    # The job engine's literal paths (_isRunning, _start) before {jobId} ones.
+    *job_runs.ROUTES,
+    *jobs.ROUTES,
+    *job_triggers.ROUTES,
 )
