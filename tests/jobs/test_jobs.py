@@ -333,13 +333,15 @@ class TestRunning:
             facade.run(jobs.restart(job_id))
             third = facade.run(jobs.wait_for_execution(job_id, timeout=30))
             executions = facade.run(jobs.executions(job_id).count())
+            queried = facade.run(jobs.executions(job_id).query(ask_total_count=True))
             after = facade.run(jobs.targets(job_id).list())
 
         by_device = {t.job_target_id: (t.status, t.step_index) for t in first}
         assert (OK, 1) == by_device[devices[0]]
         assert (FAILED, 0) == by_device[devices[1]]
         assert second.id != third.id
-        assert 3 == executions
+        assert 3 == executions == queried.total_count
+        assert third.id == queried.items[0].id  # newest first
         assert {(OK, 1)} == {(t.status, t.step_index) for t in after}
 
     def test_delete_a_running_job(self, facade: Facade, slow_served: Emulator) -> None:

@@ -377,11 +377,15 @@ def _channel(body: Mapping[str, Any]) -> str:
     return "/".join(parts)
 
 
-def _message_row(call: Call, scope_id: int, body: Mapping[str, Any]) -> MessageRow:
+def _message_row(
+    call: Call, scope_id: int, body: Mapping[str, Any], *, via_broker: bool
+) -> MessageRow:
     client_id = body.get("clientId")
     if not isinstance(client_id, str) or not client_id:
         raise illegal_null_argument("message.clientId")
     received_on = _date_value(body, "receivedOn")
+    if received_on is None and via_broker:
+        received_on = call.now_ms()  # the broker stamps what it receives
     if received_on is None:
         raise illegal_null_argument("receivedOn")
     device_text = body.get("deviceId")
@@ -413,9 +417,15 @@ def _message_row(call: Call, scope_id: int, body: Mapping[str, Any]) -> MessageR
     )
 
 
-def store_message(call: Call, scope_id: int, body: Mapping[str, Any]) -> str:
-    """Validate and store one message body; return its new datastore id."""
-    row = _message_row(call, scope_id, body)
+def store_message(
+    call: Call, scope_id: int, body: Mapping[str, Any], *, via_broker: bool = False
+) -> str:
+    """Validate and store one message body; return its new datastore id.
+
+    Stored directly, a message must say when it was received; published, the
+    broker says it.
+    """
+    row = _message_row(call, scope_id, body, via_broker=via_broker)
     with call.context.store.transaction() as db:
         insert_messages(db, [row])
 
@@ -440,7 +450,7 @@ async def publish(call: Call) -> web.StreamResponse:
     if timeout is not None and not timeout.lstrip("-").isdigit():
         raise illegal_argument("timeout", None)
     call.require("stream", "write", scope_id)
-    store_message(call, scope_id, body)
+    store_message(call, scope_id, body, via_broker=True)
 
     return web.Response(status=204)
 
