@@ -66,13 +66,17 @@ class ScopeBinding:
     scope_id: str = OWN_SCOPE
 
 
-def check_id(name: str, value: object) -> str:
+def _check_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         # Name the argument as the caller wrote it: device_id, not deviceId.
         argument = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
         msg = f"{argument} must be a non-empty id string, got {value!r}"
         raise ConfigurationError(msg)
     return value
+
+
+# For resources that check ids of their own (nested collections, actions).
+check_id = _check_id
 
 
 def decode_page(document: Any, model: type[T]) -> ListResult[T]:
@@ -139,7 +143,7 @@ class Collection(Generic[ModelT]):
     def _nest(self, **parent: str) -> None:
         """Place the collection below parent entities, e.g. ``jobId`` for steps."""
         for name, value in parent.items():
-            check_id(name, value)
+            _check_id(name, value)
         self._parent = dict(parent)
 
     async def _send(self, op: Operation, **kwargs: Any) -> Any:
@@ -155,7 +159,7 @@ class Collection(Generic[ModelT]):
         self, op: Operation, path_params: dict[str, str], **kwargs: Any
     ) -> ModelT:
         for name, value in path_params.items():
-            check_id(name, value)
+            _check_id(name, value)
         document = await self._send(op, path_params=path_params, **kwargs)
         return structure(document, self._model)
 
@@ -200,7 +204,7 @@ class Collection(Generic[ModelT]):
         self, op: Operation, path_params: dict[str, str], entity: Any
     ) -> ModelT:
         for name, value in path_params.items():
-            check_id(name, value)
+            _check_id(name, value)
         document = await self._send(
             op, path_params=path_params, body=request_body(entity)
         )
@@ -213,7 +217,7 @@ class Collection(Generic[ModelT]):
         query: Sequence[tuple[str, str]] = (),
     ) -> None:
         for name, value in path_params.items():
-            check_id(name, value)
+            _check_id(name, value)
         await self._send(op, path_params=path_params, query=query)
 
     def _page_from(self, document: Any) -> ListResult[ModelT]:

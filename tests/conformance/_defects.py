@@ -216,13 +216,10 @@ _DEFINITION_PROPERTY = {
 
 # The fields of FiredTrigger, which the spec puts in its example instead.
 _FIRED_TRIGGER_FIELDS = {
-    "type": "object",
-    "properties": {
-        "triggerId": _ref("schemas", "kapuaId"),
-        "firedOn": {"type": "string", "format": "date-time"},
-        "status": _ref("schemas", "firedTriggerStatus"),
-        "message": {"type": "string"},
-    },
+    "triggerId": _ref("schemas", "kapuaId"),
+    "firedOn": {"type": "string", "format": "date-time"},
+    "status": _ref("schemas", "firedTriggerStatus"),
+    "message": {"type": "string"},
 }
 
 _CREATED = "/responses/201/content/application~1json"
@@ -636,7 +633,7 @@ KNOWN_DEFECTS: tuple[SpecDefect, ...] = (
             _schema("firedTrigger", 1),
             "properties",
             lambda old: old is None,
-            _FIRED_TRIGGER_FIELDS["properties"],
+            _FIRED_TRIGGER_FIELDS,
         ),
     ),
     SpecDefect(
