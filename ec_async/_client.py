@@ -27,6 +27,7 @@ from ._auth import (
     AuthCalls,
 )
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
+from ._data import DataChannels, DataClients, DataMessages, DataMetrics, Streams
 from ._device_connections import DeviceConnections
 from ._device_management import ManagedDevice
 from ._devices import Devices
@@ -35,6 +36,7 @@ from ._endpoints import EndpointInfos
 from ._errors import ClientClosed, ConfigurationError
 from ._groups_tags import Groups, Tags
 from ._http import HttpSession, Timeouts
+from ._jobs import Jobs, JobStepDefinitions, TriggerDefinitions
 from ._me import CurrentUser
 from ._models import AccessToken
 from ._pipeline import Pipeline, RetryPolicy
@@ -157,6 +159,46 @@ class _Resources:
         Nothing is sent until one of its applications is called.
         """
         return ManagedDevice(self._binding, device_id)
+
+    @property
+    def data_messages(self) -> DataMessages:
+        """The telemetry messages stored in this scope."""
+        return DataMessages(self._binding)
+
+    @property
+    def data_channels(self) -> DataChannels:
+        """The channels this scope's clients have published on."""
+        return DataChannels(self._binding)
+
+    @property
+    def data_clients(self) -> DataClients:
+        """The client ids that have stored data in this scope."""
+        return DataClients(self._binding)
+
+    @property
+    def data_metrics(self) -> DataMetrics:
+        """The metrics seen in this scope's stored data."""
+        return DataMetrics(self._binding)
+
+    @property
+    def streams(self) -> Streams:
+        """Publishing messages through the broker."""
+        return Streams(self._binding)
+
+    @property
+    def jobs(self) -> Jobs:
+        """The jobs of this scope, with their steps, targets and executions."""
+        return Jobs(self._binding)
+
+    @property
+    def job_step_definitions(self) -> JobStepDefinitions:
+        """The kinds of job steps the server can run."""
+        return JobStepDefinitions(self._binding)
+
+    @property
+    def trigger_definitions(self) -> TriggerDefinitions:
+        """The kinds of job triggers the server offers."""
+        return TriggerDefinitions(self._binding)
 
 
 class Scope(_Resources):

@@ -7,6 +7,8 @@ Fields the server sends that a model does not declare are kept in the model's
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 import re
@@ -21,6 +23,8 @@ from ._errors import DecodeError
 
 __all__ = [
     "converter",
+    "format_datetime",
+    "parse_datetime",
     "parse_json",
     "request_body",
     "structure",
@@ -50,6 +54,27 @@ def _format_datetime(value: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def format_datetime(value: dt.datetime) -> str:
+    """Write a moment as the server does: UTC, milliseconds, ``Z``; naive means UTC."""
+    return _format_datetime(value)
+
+
+def _structure_bytes(value: object, _: type[bytes]) -> bytes:
+    # MOXy writes byte arrays (payload bodies, binary metrics) as base64 text.
+    if not isinstance(value, str):
+        msg = f"expected base64 text, got {type(value).__name__}"
+        raise TypeError(msg)
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        msg = f"not valid base64: {exc}"
+        raise ValueError(msg) from None
+
+
+def _unstructure_bytes(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
 _FRACTION = re.compile(r"\.(\d+)")
 
 
@@ -67,6 +92,11 @@ def _parse_datetime(value: object, _: type[dt.datetime]) -> dt.datetime:
         parsed = parsed.replace(tzinfo=dt.UTC)
 
     return parsed.astimezone(dt.UTC)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """Read a date the server wrote (one to six fraction digits, any offset) as UTC."""
+    return _parse_datetime(value, dt.datetime)
 
 
 def _is_model(cls: Any) -> bool:
@@ -142,6 +172,8 @@ def _make_converter() -> cattrs.Converter:
     made = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
     made.register_structure_hook(dt.datetime, _parse_datetime)
     made.register_unstructure_hook(dt.datetime, _format_datetime)
+    made.register_structure_hook(bytes, _structure_bytes)
+    made.register_unstructure_hook(bytes, _unstructure_bytes)
     made.register_structure_hook_factory(_is_model, _make_model_structure)
     made.register_unstructure_hook_factory(_is_model, _make_model_unstructure)
 

@@ -9,11 +9,11 @@ from typing import Any
 import attrs
 
 from ._convert import unstructure
-from ._models import ListResult, _extra, _read_only
+from ._models import ListResult, Position, _extra, _read_only
 from ._pipeline import Operation, query_params
 from ._resources import DEFAULT_PAGE_SIZE, Collection, operation, paging_params
 
-__all__ = ["DeviceEvent", "DeviceEvents", "Position"]
+__all__ = ["DeviceEvent", "DeviceEvents"]
 
 _PATH = "/{scopeId}/devices/{deviceId}/events"
 _ITEM = _PATH + "/{deviceEventId}"
@@ -23,22 +23,6 @@ GET = Operation("deviceEventGet", "GET", _ITEM, safe=True)
 DELETE = Operation("deviceEventDelete", "DELETE", _ITEM, safe=True)
 COUNT = Operation("deviceEventCount", "POST", _PATH + "/_count", safe=True)
 QUERY = Operation("deviceEventQuery", "POST", _PATH + "/_query", safe=True)
-
-
-@attrs.frozen(kw_only=True)
-class Position:
-    """Where a device was when it sent a message."""
-
-    latitude: float | None = None
-    longitude: float | None = None
-    altitude: float | None = None
-    precision: float | None = None
-    heading: float | None = None
-    speed: float | None = None
-    timestamp: dt.datetime | None = None
-    satellites: int | None = None
-    status: int | None = None
-    extra: dict[str, Any] = _extra()
 
 
 @attrs.frozen(kw_only=True)

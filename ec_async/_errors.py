@@ -11,6 +11,7 @@
     ├── TransportError (ConnectionError)     the request did not complete
     │   └── TLSError                         the TLS handshake or certificate failed
     ├── RequestTimeout (TimeoutError)        a deadline passed
+    ├── WaitTimeout (TimeoutError)           a wait helper gave up; the job goes on
     ├── DecodeError (ValueError)             a body is not what the API promises
     ├── PagingError                          a list did not end as it should
     └── APIError                             the server answered with an error status
@@ -28,6 +29,8 @@
         │   ├── DeviceResponseError          the device answered with an error code
         │   └── DeviceTimeout (TimeoutError) the device did not answer in time
         ├── RateLimited                      429
+        ├── JobEngineError                   the job engine refused (Kapua sends 500)
+        │   └── JobAlreadyRunning
         └── ServerError                      other 5xx
             └── LimitReached                 a create past an account's limit
 """
@@ -52,6 +55,8 @@ __all__ = [
     "DeviceTimeout",
     "DuplicateName",
     "ECError",
+    "JobAlreadyRunning",
+    "JobEngineError",
     "LimitExceeded",
     "LimitReached",
     "MfaRequired",
@@ -67,6 +72,7 @@ __all__ = [
     "TLSError",
     "TokenVerificationError",
     "TransportError",
+    "WaitTimeout",
     "error_from_response",
 ]
 
@@ -125,6 +131,10 @@ class RequestTimeout(ECError, TimeoutError):
     def __init__(self, message: str, *, request_sent: bool = True) -> None:
         super().__init__(message)
         self.request_sent = request_sent
+
+
+class WaitTimeout(ECError, TimeoutError):
+    """A wait helper's deadline passed; what it waited for goes on, unharmed."""
 
 
 class DecodeError(ECError, ValueError):
@@ -326,6 +336,32 @@ class RateLimited(APIError):
     hint = "slow down; ec-client retries these for safe operations"
 
 
+class JobEngineError(APIError):
+    """The job engine refused: no steps or targets, already running, not stopped.
+
+    Kapua reports these as 500s with a ``job...ExceptionInfo`` body; they are
+    answers, not server faults, and are never retried.
+    """
+
+    hint = "check the job's steps, targets and running state"
+
+    @property
+    def job_id(self) -> str | None:
+        """The job the engine named."""
+        return _body_text(self.body, "jobId")
+
+    @property
+    def execution_id(self) -> str | None:
+        """The execution the engine named, when it named one."""
+        return _body_text(self.body, "executionId")
+
+
+class JobAlreadyRunning(JobEngineError):
+    """The job is running already; stop it, or start with ``enqueue=True``."""
+
+    hint = "wait for the running execution, or stop it first"
+
+
 class ServerError(APIError):
     """A 5xx the server gave no more specific meaning."""
 
@@ -379,6 +415,18 @@ _BY_CODE: Mapping[str, type[APIError]] = {
     "RESPONSE_NOT_FOUND": DeviceResponseError,
     "RESPONSE_INTERNAL_ERROR": DeviceResponseError,
     "RESPONSE_UNKNOWN_CODE": DeviceResponseError,
+    "JOB_ALREADY_RUNNING": JobAlreadyRunning,
+    "JOB_STEP_MISSING": JobEngineError,
+    "JOB_TARGET_MISSING": JobEngineError,
+    "JOB_TARGET_INVALID": JobEngineError,
+    "JOB_EXECUTION_ENQUEUED": JobEngineError,
+    "JOB_STARTING": JobEngineError,
+    "JOB_RESUMING": JobEngineError,
+    "JOB_RUNNING": JobEngineError,
+    "JOB_STOPPING": JobEngineError,
+    "JOB_EXECUTION_STOPPING": JobEngineError,
+    "JOB_NOT_RUNNING": JobEngineError,
+    "JOB_CHECK_RUNNING": JobEngineError,
 }
 
 _BY_TYPE: Mapping[str, type[APIError]] = {

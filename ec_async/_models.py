@@ -25,6 +25,7 @@ __all__ = [
     "ExtendedProperty",
     "ListResult",
     "Organization",
+    "Position",
 ]
 
 T = TypeVar("T")
@@ -72,6 +73,22 @@ class ConnectionStatus(enum.StrEnum):
     DISCONNECTED = "DISCONNECTED"
     MISSING = "MISSING"
     NULL = "NULL"
+
+
+@attrs.frozen(kw_only=True)
+class Position:
+    """Where a device was when it sent a message or an event (GPS fields)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    altitude: float | None = None
+    precision: float | None = None
+    heading: float | None = None
+    speed: float | None = None
+    timestamp: dt.datetime | None = None
+    satellites: int | None = None
+    status: int | None = None
+    extra: dict[str, Any] = _extra()
 
 
 @attrs.frozen(kw_only=True)

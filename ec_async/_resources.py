@@ -23,6 +23,7 @@ from ._tokens import TokenManager
 __all__ = [
     "Collection",
     "ScopeBinding",
+    "check_id",
     "operation",
     "operations_of",
     "paging_params",
@@ -118,6 +119,7 @@ class Collection(Generic[ModelT]):
     """
 
     _model: type[ModelT]
+    # Path parameters a nested collection adds below the scope (e.g. jobId).
 
     def __init__(
         self, binding: ScopeBinding, parent_ids: Mapping[str, str] | None = None
@@ -285,8 +287,15 @@ class Collection(Generic[ModelT]):
         document = await self._send(op, path_params=path_params, body=body)
         return structure(document, self._model, context=_named(op))
 
-    async def _delete(self, op: Operation, path_params: dict[str, str]) -> None:
-        await self._perform(op, path_params)
+    async def _delete(
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        query: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        for name, value in path_params.items():
+            check_id(name, value)
+        await self._send(op, path_params=path_params, query=query)
 
     def _page_from(
         self, document: Any, op: Operation | None = None
@@ -340,6 +349,53 @@ class Collection(Generic[ModelT]):
         msg = (
             f"{op.method} {op.path} did not end within {MAX_PAGES} pages of {page_size}"
         )
+        raise PagingError(msg)
+
+    async def _iterate_offsets(
+        self,
+        op: Operation,
+        query: Sequence[tuple[str, str]],
+        *,
+        page_size: int,
+        window: int | None = None,
+    ) -> AsyncIterator[ModelT]:
+        """Yield every item of a listing that cannot be sorted by id, page by page.
+
+        Items are told apart by their ``id``, so a row that shifted into the
+        next page is not yielded twice. ``window`` is the server's cap on
+        ``offset + limit``; a listing longer than that raises ``PagingError``
+        instead of failing half-way with a 400.
+        """
+        if page_size < 1:
+            msg = f"page_size must be at least 1, got {page_size}"
+            raise ConfigurationError(msg)
+
+        seen: set[object] = set()
+        offset = 0
+        for _ in range(MAX_PAGES):
+            limit = page_size if window is None else min(page_size, window - offset)
+            page = await self._fetch_page(
+                op, [*query, *query_params(offset=offset, limit=limit)]
+            )
+            for item in page.items:
+                key = getattr(item, "id", None)
+                if key is None or key not in seen:
+                    seen.add(key)
+                    yield item
+            if len(page.items) < limit:
+                return
+            offset += len(page.items)
+            if window is not None and offset >= window:
+                # The window is used up; only the server's flag tells if more follow.
+                if not page.limit_exceeded:
+                    return
+                msg = (
+                    f"{op.method} {op.path} has more than {window} results, the "
+                    "most the server pages through; narrow the filters"
+                )
+                raise PagingError(msg)
+
+        msg = f"{op.method} {op.path} did not end within {MAX_PAGES} pages"
         raise PagingError(msg)
 
 

@@ -20,6 +20,8 @@ from ec_async import (
     AccessToken,
     Account,
     AccountCreator,
+    ChannelInfo,
+    ClientInfo,
     CommandOutput,
     ComponentConfiguration,
     ConnectionOptions,
@@ -27,6 +29,7 @@ from ec_async import (
     CredentialCreator,
     Credentials,
     CredentialsProvider,
+    DataMessage,
     DeploymentPackage,
     Device,
     DeviceAsset,
@@ -41,15 +44,30 @@ from ec_async import (
     Domain,
     EndpointInfo,
     EndpointInfoCreator,
+    ExecutionProgress,
+    FiredTrigger,
     Group,
     GroupCreator,
     InventoryBundle,
     InventoryContainer,
     InventoryItem,
     InventoryPackage,
+    Job,
+    JobCreator,
+    JobExecution,
+    JobStartOptions,
+    JobStep,
+    JobStepCreator,
+    JobStepDefinition,
+    JobTarget,
+    JobTargetCreator,
+    JobTrigger,
+    JobTriggerCreator,
     KeystoreItem,
     ListResult,
     LoginInfo,
+    MetricInfo,
+    MetricValue,
     MfaOption,
     OperationNotification,
     PackageDownload,
@@ -68,6 +86,7 @@ from ec_async import (
     TagCreator,
     Timeouts,
     TokenState,
+    TriggerDefinition,
     User,
     UserCreator,
     UserProfile,
@@ -83,6 +102,10 @@ __all__ = [
     "Client",
     "CurrentUser",
     "CurrentUserMfa",
+    "DataChannels",
+    "DataClients",
+    "DataMessages",
+    "DataMetrics",
     "DeviceAssets",
     "DeviceBundles",
     "DeviceCommands",
@@ -98,7 +121,14 @@ __all__ = [
     "Devices",
     "Domains",
     "EndpointInfos",
+    "FiredTriggers",
     "Groups",
+    "JobExecutions",
+    "JobStepDefinitions",
+    "JobSteps",
+    "JobTargets",
+    "JobTriggers",
+    "Jobs",
     "ManagedDevice",
     "OperationNotifications",
     "RolePermissions",
@@ -106,8 +136,10 @@ __all__ = [
     "Scope",
     "ScopeCredentials",
     "ServiceConfigurations",
+    "Streams",
     "System",
     "Tags",
+    "TriggerDefinitions",
     "UserCredentials",
     "UserMfa",
     "Users",
@@ -651,6 +683,46 @@ class Client:
         """
         return ManagedDevice(self._portal, self._async.device(device_id))
 
+    @property
+    def data_messages(self) -> DataMessages:
+        """The telemetry messages stored in this scope."""
+        return DataMessages(self._portal, self._async.data_messages)
+
+    @property
+    def data_channels(self) -> DataChannels:
+        """The channels this scope's clients have published on."""
+        return DataChannels(self._portal, self._async.data_channels)
+
+    @property
+    def data_clients(self) -> DataClients:
+        """The client ids that have stored data in this scope."""
+        return DataClients(self._portal, self._async.data_clients)
+
+    @property
+    def data_metrics(self) -> DataMetrics:
+        """The metrics seen in this scope's stored data."""
+        return DataMetrics(self._portal, self._async.data_metrics)
+
+    @property
+    def streams(self) -> Streams:
+        """Publishing messages through the broker."""
+        return Streams(self._portal, self._async.streams)
+
+    @property
+    def jobs(self) -> Jobs:
+        """The jobs of this scope, with their steps, targets and executions."""
+        return Jobs(self._portal, self._async.jobs)
+
+    @property
+    def job_step_definitions(self) -> JobStepDefinitions:
+        """The kinds of job steps the server can run."""
+        return JobStepDefinitions(self._portal, self._async.job_step_definitions)
+
+    @property
+    def trigger_definitions(self) -> TriggerDefinitions:
+        """The kinds of job triggers the server offers."""
+        return TriggerDefinitions(self._portal, self._async.trigger_definitions)
+
     def __enter__(self) -> Self:
         self._portal.enter(self._async.__aenter__)
         return self
@@ -739,6 +811,314 @@ class CurrentUserMfa:
     def disable_trust(self) -> None:
         """Forget the caller's trusted machine; the next login needs a code."""
         self._portal.call(self._async.disable_trust)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DataChannels:
+    """The channels a scope's clients have published on."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DataChannels) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        client_id: str | None = None,
+        name: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+    ) -> ListResult[ChannelInfo]:
+        """One page of channel infos; ``name`` may end in ``/#`` for a subtree."""
+        return self._portal.call(
+            self._async.list,
+            client_id=client_id,
+            name=name,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+        )
+
+    def iter(
+        self,
+        *,
+        client_id: str | None = None,
+        name: str | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[ChannelInfo]:
+        """Every matching channel info once (up to the result window)."""
+        return self._portal.iterate(
+            self._async.iter, client_id=client_id, name=name, page_size=page_size
+        )
+
+    def get(self, channel_info_id: str) -> ChannelInfo:
+        """One channel info by id."""
+        return self._portal.call(self._async.get, channel_info_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[ChannelInfo]:
+        """Channel infos by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many channel infos the scope has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DataClients:
+    """The client ids that have sent data in a scope."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DataClients) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self, *, client_id: str | None = None, offset: int = 0, limit: int = 50
+    ) -> ListResult[ClientInfo]:
+        """One page of client infos."""
+        return self._portal.call(
+            self._async.list, client_id=client_id, offset=offset, limit=limit
+        )
+
+    def iter(
+        self, *, client_id: str | None = None, page_size: int = 1000
+    ) -> Iterator[ClientInfo]:
+        """Every matching client info once (up to the result window)."""
+        return self._portal.iterate(
+            self._async.iter, client_id=client_id, page_size=page_size
+        )
+
+    def get(self, client_info_id: str) -> ClientInfo:
+        """One client info by id."""
+        return self._portal.call(self._async.get, client_info_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[ClientInfo]:
+        """Client infos by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many client infos the scope has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DataMessages:
+    """The messages a scope's devices have sent, as the datastore keeps them.
+
+    Listings are sorted by ``timestamp``, newest first unless
+    ``newest_first=False``; ``start`` and ``end`` are inclusive.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DataMessages) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        client_id: str | None = None,
+        channel: str | None = None,
+        strict_channel: bool = False,
+        start: datetime.datetime | None = None,
+        end: datetime.datetime | None = None,
+        metric_name: str | None = None,
+        metric_type: str | None = None,
+        metric_min: MetricValue | None = None,
+        metric_max: MetricValue | None = None,
+        newest_first: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> ListResult[DataMessage]:
+        """One page of messages; past the result window the server answers 400.
+
+        ``channel`` matches the channel and its sub-channels unless
+        ``strict_channel``; a metric filter needs ``metric_name``, and bounds
+        (``metric_min``, ``metric_max``) are compared as ``metric_type``.
+        """
+        return self._portal.call(
+            self._async.list,
+            client_id=client_id,
+            channel=channel,
+            strict_channel=strict_channel,
+            start=start,
+            end=end,
+            metric_name=metric_name,
+            metric_type=metric_type,
+            metric_min=metric_min,
+            metric_max=metric_max,
+            newest_first=newest_first,
+            offset=offset,
+            limit=limit,
+        )
+
+    def iter(
+        self,
+        *,
+        client_id: str | None = None,
+        channel: str | None = None,
+        strict_channel: bool = False,
+        start: datetime.datetime | None = None,
+        end: datetime.datetime | None = None,
+        metric_name: str | None = None,
+        metric_type: str | None = None,
+        metric_min: MetricValue | None = None,
+        metric_max: MetricValue | None = None,
+        newest_first: bool = True,
+        page_size: int = 1000,
+        window: int = 10_000,
+    ) -> Iterator[DataMessage]:
+        """Every matching message once, over any time range.
+
+        Requests never page by offset, so the server's ``window`` is never
+        passed: each starts at the last timestamp read, and messages sharing
+        it are told apart by their datastore id. ``PagingError`` means
+        ``window`` messages share one millisecond.
+        """
+        return self._portal.iterate(
+            self._async.iter,
+            client_id=client_id,
+            channel=channel,
+            strict_channel=strict_channel,
+            start=start,
+            end=end,
+            metric_name=metric_name,
+            metric_type=metric_type,
+            metric_min=metric_min,
+            metric_max=metric_max,
+            newest_first=newest_first,
+            page_size=page_size,
+            window=window,
+        )
+
+    def get(self, datastore_id: str) -> DataMessage:
+        """One stored message by its datastore id."""
+        return self._portal.call(self._async.get, datastore_id)
+
+    def query(
+        self,
+        *,
+        offset: int = 0,
+        limit: int | None = 50,
+        ask_total_count: bool = False,
+        newest_first: bool = True,
+    ) -> ListResult[DataMessage]:
+        """Messages by ``_query`` (no filters can be sent), sorted by timestamp."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+            newest_first=newest_first,
+        )
+
+    def count(self) -> int:
+        """How many messages the scope has stored."""
+        return self._portal.call(self._async.count)
+
+    def store(self, message: DataMessage) -> str:
+        """Store a message without sending it to the broker; its new datastore id.
+
+        The server requires ``received_on``; left out, it is now. Never
+        retried: a reset connection must not store it twice.
+        """
+        return self._portal.call(self._async.store, message)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class DataMetrics:
+    """The metrics seen on a scope's channels, with their types."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.DataMetrics) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        client_id: str | None = None,
+        channel: str | None = None,
+        name: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> ListResult[MetricInfo]:
+        """One page of metric infos; ``channel`` may end in ``/#`` for a subtree."""
+        return self._portal.call(
+            self._async.list,
+            client_id=client_id,
+            channel=channel,
+            name=name,
+            offset=offset,
+            limit=limit,
+        )
+
+    def iter(
+        self,
+        *,
+        client_id: str | None = None,
+        channel: str | None = None,
+        name: str | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[MetricInfo]:
+        """Every matching metric info once (up to the result window)."""
+        return self._portal.iterate(
+            self._async.iter,
+            client_id=client_id,
+            channel=channel,
+            name=name,
+            page_size=page_size,
+        )
+
+    def get(self, metric_info_id: str) -> MetricInfo:
+        """One metric info by id."""
+        return self._portal.call(self._async.get, metric_info_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[MetricInfo]:
+        """Metric infos by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many metric infos the scope has."""
+        return self._portal.call(self._async.count)
 
     @property
     def scope_id(self) -> str:
@@ -1792,6 +2172,42 @@ class EndpointInfos:
         return self._async.scope_id
 
 
+class FiredTriggers:
+    """The times one trigger fired, and whether each start worked."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.FiredTriggers) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self, *, status: str | None = None, offset: int = 0, limit: int = 50
+    ) -> ListResult[FiredTrigger]:
+        """One page of firings, optionally only ``FIRED`` or ``FAILED`` ones."""
+        return self._portal.call(
+            self._async.list, status=status, offset=offset, limit=limit
+        )
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[FiredTrigger]:
+        """Firings by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many times the trigger fired."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
 class Groups:
     """The access groups of one scope."""
 
@@ -1864,6 +2280,586 @@ class Groups:
     def count(self) -> int:
         """How many groups the scope has."""
         return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class JobExecutions:
+    """The executions (runs) of one job, newest first by default."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.JobExecutions) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        start: datetime.datetime | None = None,
+        end: datetime.datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[JobExecution]:
+        """One page of executions started at or after ``start``, ended by ``end``."""
+        return self._portal.call(
+            self._async.list,
+            start=start,
+            end=end,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(self, *, page_size: int = 100) -> Iterator[JobExecution]:
+        """Every execution once, page by page."""
+        return self._portal.iterate(self._async.iter, page_size=page_size)
+
+    def get(self, execution_id: str) -> JobExecution:
+        """One execution by id."""
+        return self._portal.call(self._async.get, execution_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[JobExecution]:
+        """Executions by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many executions the job has had."""
+        return self._portal.call(self._async.count)
+
+    def targets(
+        self, execution_id: str, *, offset: int = 0, limit: int = 50
+    ) -> ListResult[JobTarget]:
+        """One page of the targets the execution runs on, as they stand now."""
+        return self._portal.call(
+            self._async.targets, execution_id, offset=offset, limit=limit
+        )
+
+    def all_targets(
+        self, execution_id: str, *, page_size: int = 500
+    ) -> Sequence[JobTarget]:
+        """Every target of the execution, read page by page."""
+        return self._portal.call(
+            self._async.all_targets, execution_id, page_size=page_size
+        )
+
+    def stop(self, execution_id: str) -> None:
+        """Ask the engine to stop one execution; never retried."""
+        self._portal.call(self._async.stop, execution_id)
+
+    def resume(self, execution_id: str) -> None:
+        """Resume a stopped execution; never retried."""
+        self._portal.call(self._async.resume, execution_id)
+
+    @property
+    def job_id(self) -> str:
+        """The job this collection belongs to."""
+        return self._async.job_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class JobStepDefinitions:
+    """The kinds of steps the server can run."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.JobStepDefinitions) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+    ) -> ListResult[JobStepDefinition]:
+        """One page of step definitions, by name."""
+        return self._portal.call(
+            self._async.list,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+        )
+
+    def get(self, step_definition_id: str) -> JobStepDefinition:
+        """One step definition by id."""
+        return self._portal.call(self._async.get, step_definition_id)
+
+    def find(self, name: str) -> JobStepDefinition:
+        """The step definition called ``name``, e.g. ``"Command Execution"``."""
+        return self._portal.call(self._async.find, name)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[JobStepDefinition]:
+        """Step definitions by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many step definitions the server has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class JobSteps:
+    """The steps of one job, run in ``step_index`` order."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.JobSteps) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[JobStep]:
+        """One page of the job's steps (by name unless ``sort_by`` says otherwise)."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, name: str | None = None, page_size: int = 100
+    ) -> Iterator[JobStep]:
+        """Every step once, page by page."""
+        return self._portal.iterate(self._async.iter, name=name, page_size=page_size)
+
+    def get(self, step_id: str) -> JobStep:
+        """One step by id."""
+        return self._portal.call(self._async.get, step_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[JobStep]:
+        """Steps by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many steps the job has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: JobStepCreator) -> JobStep:
+        """Add a step; never retried."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, step: JobStep) -> JobStep:
+        """Replace a step whole; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, step)
+
+    def delete(self, step_id: str) -> None:
+        """Remove a step."""
+        self._portal.call(self._async.delete, step_id)
+
+    @property
+    def job_id(self) -> str:
+        """The job this collection belongs to."""
+        return self._async.job_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class JobTargets:
+    """The targets (devices) of one job, with their progress."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.JobTargets) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[JobTarget]:
+        """One page of targets, optionally only those in ``status``."""
+        return self._portal.call(
+            self._async.list,
+            status=status,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, status: str | None = None, page_size: int = 100
+    ) -> Iterator[JobTarget]:
+        """Every target once, page by page."""
+        return self._portal.iterate(
+            self._async.iter, status=status, page_size=page_size
+        )
+
+    def get(self, target_id: str) -> JobTarget:
+        """One target by id."""
+        return self._portal.call(self._async.get, target_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[JobTarget]:
+        """Targets by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many targets the job has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: JobTargetCreator) -> JobTarget:
+        """Add a device as a target; never retried."""
+        return self._portal.call(self._async.create, creator)
+
+    def add_devices(self, device_ids: Sequence[str]) -> Sequence[JobTarget]:
+        """Add each device as a target, one request each, in order."""
+        return self._portal.call(self._async.add_devices, device_ids)
+
+    def delete(self, target_id: str) -> None:
+        """Remove a target."""
+        self._portal.call(self._async.delete, target_id)
+
+    def executions(
+        self, target_id: str, *, offset: int = 0, limit: int = 50
+    ) -> ListResult[JobExecution]:
+        """One page of the executions the target took part in."""
+        return self._portal.call(
+            self._async.executions, target_id, offset=offset, limit=limit
+        )
+
+    @property
+    def job_id(self) -> str:
+        """The job this collection belongs to."""
+        return self._async.job_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class JobTriggers:
+    """The triggers (schedules) that start one job."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.JobTriggers) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[JobTrigger]:
+        """One page of the job's triggers."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self, *, name: str | None = None, page_size: int = 100
+    ) -> Iterator[JobTrigger]:
+        """Every trigger once, page by page."""
+        return self._portal.iterate(self._async.iter, name=name, page_size=page_size)
+
+    def get(self, trigger_id: str) -> JobTrigger:
+        """One trigger by id."""
+        return self._portal.call(self._async.get, trigger_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[JobTrigger]:
+        """Triggers by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many triggers the job has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: JobTriggerCreator) -> JobTrigger:
+        """Add a trigger; never retried."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, trigger: JobTrigger) -> JobTrigger:
+        """Replace a trigger whole; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, trigger)
+
+    def delete(self, trigger_id: str) -> None:
+        """Remove a trigger; it fires no more."""
+        self._portal.call(self._async.delete, trigger_id)
+
+    def fired(self, trigger_id: str) -> FiredTriggers:
+        """The firings of one trigger."""
+        return FiredTriggers(self._portal, self._async.fired(trigger_id))
+
+    @property
+    def job_id(self) -> str:
+        """The job this collection belongs to."""
+        return self._async.job_id
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class Jobs:
+    """The jobs of one scope, the job engine that runs them, and their parts.
+
+    ``steps(job_id)``, ``targets(job_id)``, ``executions(job_id)`` and
+    ``triggers(job_id)`` are the collections below one job.
+    """
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Jobs) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+        ask_total_count: bool = False,
+    ) -> ListResult[Job]:
+        """One page of jobs, by name unless ``sort_by`` says otherwise."""
+        return self._portal.call(
+            self._async.list,
+            name=name,
+            match_term=match_term,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+            ask_total_count=ask_total_count,
+        )
+
+    def iter(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Job]:
+        """Every matching job once, page by page."""
+        return self._portal.iterate(
+            self._async.iter, name=name, match_term=match_term, page_size=page_size
+        )
+
+    def get(self, job_id: str) -> Job:
+        """One job by id."""
+        return self._portal.call(self._async.get, job_id)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[Job]:
+        """Jobs by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many jobs the scope has."""
+        return self._portal.call(self._async.count)
+
+    def create(self, creator: JobCreator) -> Job:
+        """Create a job (add steps and targets next); never retried."""
+        return self._portal.call(self._async.create, creator)
+
+    def update(self, job: Job) -> Job:
+        """Replace a job whole; its ``optlock`` must match the server's."""
+        return self._portal.call(self._async.update, job)
+
+    def delete(self, job_id: str, *, forced: bool = False) -> None:
+        """Delete a job; ``forced`` also stops it if it is running."""
+        self._portal.call(self._async.delete, job_id, forced=forced)
+
+    def steps(self, job_id: str) -> JobSteps:
+        """The steps of one job."""
+        return JobSteps(self._portal, self._async.steps(job_id))
+
+    def targets(self, job_id: str) -> JobTargets:
+        """The targets of one job."""
+        return JobTargets(self._portal, self._async.targets(job_id))
+
+    def executions(self, job_id: str) -> JobExecutions:
+        """The executions of one job."""
+        return JobExecutions(self._portal, self._async.executions(job_id))
+
+    def triggers(self, job_id: str) -> JobTriggers:
+        """The triggers of one job."""
+        return JobTriggers(self._portal, self._async.triggers(job_id))
+
+    def start(self, job_id: str, options: JobStartOptions | None = None) -> None:
+        """Ask the engine to start the job; never retried, as a start is an action.
+
+        The engine answers before the execution exists; ``run`` waits for it.
+        """
+        self._portal.call(self._async.start, job_id, options)
+
+    def restart(
+        self, job_id: str, *, from_step_index: int = 0, target_ids: Sequence[str] = ()
+    ) -> None:
+        """Start the job again from ``from_step_index`` for all (or some) targets."""
+        self._portal.call(
+            self._async.restart,
+            job_id,
+            from_step_index=from_step_index,
+            target_ids=target_ids,
+        )
+
+    def stop(self, job_id: str) -> None:
+        """Ask the engine to stop the job's running execution; never retried."""
+        self._portal.call(self._async.stop, job_id)
+
+    def is_running(self, job_id: str) -> bool:
+        """Whether the job has an execution running now."""
+        return self._portal.call(self._async.is_running, job_id)
+
+    def running(self, job_ids: Sequence[str]) -> dict[str, bool | None]:
+        """Whether each job is running; ``None`` where the server could not tell."""
+        return self._portal.call(self._async.running, job_ids)
+
+    def follow(
+        self,
+        job_id: str,
+        execution_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.25,
+        max_poll_interval: float = 5.0,
+    ) -> Iterator[ExecutionProgress]:
+        """Each new state of an execution and its targets, until it ends.
+
+        Polls, more slowly while nothing changes; ``WaitTimeout`` after
+        ``timeout`` seconds (the execution goes on).
+        """
+        return self._portal.iterate(
+            self._async.follow,
+            job_id,
+            execution_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )
+
+    def wait_for_execution(
+        self,
+        job_id: str,
+        execution_id: str | None = None,
+        *,
+        timeout: float | None = 300.0,
+        poll_interval: float = 0.25,
+        max_poll_interval: float = 5.0,
+    ) -> JobExecution:
+        """Wait for an execution (by default the latest) to end; return it.
+
+        Raises ``WaitTimeout`` after ``timeout`` seconds; the job goes on.
+        """
+        return self._portal.call(
+            self._async.wait_for_execution,
+            job_id,
+            execution_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )
+
+    def run(
+        self,
+        job_id: str,
+        options: JobStartOptions | None = None,
+        *,
+        timeout: float | None = 300.0,
+        poll_interval: float = 0.25,
+        max_poll_interval: float = 5.0,
+    ) -> JobExecution:
+        """Start the job, wait for the execution that start made, and return it.
+
+        The start is sent once; the wait polls. ``WaitTimeout`` after
+        ``timeout`` seconds leaves the job running.
+        """
+        return self._portal.call(
+            self._async.run,
+            job_id,
+            options,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )
 
     @property
     def scope_id(self) -> str:
@@ -2337,6 +3333,46 @@ class Scope:
         """
         return ManagedDevice(self._portal, self._async.device(device_id))
 
+    @property
+    def data_messages(self) -> DataMessages:
+        """The telemetry messages stored in this scope."""
+        return DataMessages(self._portal, self._async.data_messages)
+
+    @property
+    def data_channels(self) -> DataChannels:
+        """The channels this scope's clients have published on."""
+        return DataChannels(self._portal, self._async.data_channels)
+
+    @property
+    def data_clients(self) -> DataClients:
+        """The client ids that have stored data in this scope."""
+        return DataClients(self._portal, self._async.data_clients)
+
+    @property
+    def data_metrics(self) -> DataMetrics:
+        """The metrics seen in this scope's stored data."""
+        return DataMetrics(self._portal, self._async.data_metrics)
+
+    @property
+    def streams(self) -> Streams:
+        """Publishing messages through the broker."""
+        return Streams(self._portal, self._async.streams)
+
+    @property
+    def jobs(self) -> Jobs:
+        """The jobs of this scope, with their steps, targets and executions."""
+        return Jobs(self._portal, self._async.jobs)
+
+    @property
+    def job_step_definitions(self) -> JobStepDefinitions:
+        """The kinds of job steps the server can run."""
+        return JobStepDefinitions(self._portal, self._async.job_step_definitions)
+
+    @property
+    def trigger_definitions(self) -> TriggerDefinitions:
+        """The kinds of job triggers the server offers."""
+        return TriggerDefinitions(self._portal, self._async.trigger_definitions)
+
     def __repr__(self) -> str:
         return repr(self._async)
 
@@ -2482,6 +3518,27 @@ class ServiceConfigurations:
         return self._async.scope_id
 
 
+class Streams:
+    """Publishing messages to the broker on a device's behalf."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.Streams) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def publish(self, message: DataMessage, *, timeout: float | None = None) -> None:
+        """Publish ``message`` through the broker; never retried.
+
+        ``timeout`` (seconds) is how long the server waits for the broker; the
+        read timeout of this call extends past it.
+        """
+        self._portal.call(self._async.publish, message, timeout=timeout)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
 class System:
     """What the server says about itself."""
 
@@ -2570,6 +3627,59 @@ class Tags:
 
     def count(self) -> int:
         """How many tags the scope has."""
+        return self._portal.call(self._async.count)
+
+    @property
+    def scope_id(self) -> str:
+        """The scope id this collection's calls use (``_`` is the caller's own)."""
+        return self._async.scope_id
+
+
+class TriggerDefinitions:
+    """The kinds of triggers the server offers (cron, interval, device connect)."""
+
+    def __init__(self, portal: Portal, wrapped: ec_async.TriggerDefinitions) -> None:
+        self._portal = portal
+        self._async = wrapped
+
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort_by: str | None = None,
+        sort_dir: str | None = None,
+    ) -> ListResult[TriggerDefinition]:
+        """One page of trigger definitions, by name."""
+        return self._portal.call(
+            self._async.list,
+            offset=offset,
+            limit=limit,
+            sort_by=sort_by,
+            sort_dir=sort_dir,
+        )
+
+    def get(self, trigger_definition_id: str) -> TriggerDefinition:
+        """One trigger definition by id."""
+        return self._portal.call(self._async.get, trigger_definition_id)
+
+    def find(self, name: str) -> TriggerDefinition:
+        """The trigger definition called ``name``, e.g. ``"Interval Job"``."""
+        return self._portal.call(self._async.find, name)
+
+    def query(
+        self, *, offset: int = 0, limit: int | None = 50, ask_total_count: bool = False
+    ) -> ListResult[TriggerDefinition]:
+        """Trigger definitions by ``_query``; ``limit=None`` asks for every row."""
+        return self._portal.call(
+            self._async.query,
+            offset=offset,
+            limit=limit,
+            ask_total_count=ask_total_count,
+        )
+
+    def count(self) -> int:
+        """How many trigger definitions the server has."""
         return self._portal.call(self._async.count)
 
     @property

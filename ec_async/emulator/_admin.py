@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ec_async._convert import unstructure
+from ec_async._data_models import DataMessage, metric_text
 from ec_async._ids import decode_compact_id, encode_compact_id
 from ec_async.emulator._context import EmulatorContext
 from ec_async.emulator._hashing import new_api_key
@@ -29,6 +32,12 @@ from ec_async.emulator._records.accounts import (
     find_account,
     find_account_by_name,
     insert_accounts,
+)
+from ec_async.emulator._records.data import (
+    MessageRow,
+    insert_messages,
+    metrics_columns,
+    position_text,
 )
 from ec_async.emulator._records.device_management import (
     add_event,
@@ -81,6 +90,43 @@ def _grant(permission: Permission) -> Grant:
 
 def _epoch_ms(moment: datetime.datetime | None) -> int | None:
     return None if moment is None else round(moment.timestamp() * 1000)
+
+
+def _message_row(
+    scope_id: int, message: DataMessage, devices: dict[str, int], now: int
+) -> MessageRow:
+    if message.channel is None or not message.channel.semantic_parts:
+        msg = f"a stored message needs a channel: {message!r}"
+        raise ValueError(msg)
+    timestamp = _epoch_ms(message.timestamp or message.captured_on) or now
+    device_id = (
+        decode_compact_id(message.device_id)
+        if message.device_id is not None
+        else devices.get(message.client_id)
+    )
+    payload = message.payload
+    position = None if message.position is None else unstructure(message.position)
+
+    return MessageRow(
+        datastore_id=message.datastore_id or str(uuid.uuid4()),
+        scope_id=scope_id,
+        timestamp=timestamp,
+        client_id=message.client_id,
+        channel=message.channel.name,
+        device_id=device_id,
+        received_on=_epoch_ms(message.received_on) or timestamp,
+        sent_on=_epoch_ms(message.sent_on),
+        captured_on=_epoch_ms(message.captured_on),
+        position=position_text(position),
+        body=None if payload.body is None else unstructure(payload.body),
+        **metrics_columns(
+            [
+                (m.name, m.value_type, metric_text(m.value, m.value_type))
+                for m in payload.metrics
+                if m.value is not None
+            ]
+        ),
+    )
 
 
 class EmulatorAdmin:
@@ -493,3 +539,31 @@ class EmulatorAdmin:
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward, e.g. past a token's expiry."""
         self._context.clock.advance(seconds)
+
+    def store_messages(
+        self, scope_id: str, messages: Iterable[DataMessage]
+    ) -> list[str]:
+        """Store messages directly, as the broker would; return their datastore ids.
+
+        Unlike the REST store, ``timestamp`` and ``datastore_id`` are taken as
+        given (a missing timestamp is ``captured_on``, else now), and a
+        missing ``device_id`` is looked up by client id in the registry. One
+        transaction and ``executemany`` keep a large batch fast.
+        """
+        now = self._now()
+        with self._context.store.transaction() as db:
+            account = self._existing_account(db, scope_id)
+            devices = {
+                row["client_id"]: row["id"]
+                for row in db.execute(
+                    "SELECT id, client_id FROM devices WHERE scope_id = ?",
+                    (account["id"],),
+                )
+            }
+            rows = [
+                _message_row(account["id"], message, devices, now)
+                for message in messages
+            ]
+            insert_messages(db, rows)
+
+        return [row.datastore_id for row in rows]

@@ -20,7 +20,8 @@ class EmulatorConfig:
     from the start, drawn with ``fault_seed`` (``Emulator.faults`` changes
     them while it runs). ``password_min_length`` is Kapua's system-wide
     minimum (``...userpass.password.minlength``). ``device_response_delay``
-    is how long a simulated device takes to answer a management request.
+    is how long a simulated device takes to answer a management request;
+    ``job_target_delay`` how long a job step takes on each target.
     """
 
     access_token_ttl: float = 1800.0
@@ -34,3 +35,4 @@ class EmulatorConfig:
     fault_seed: int = 0
     password_min_length: int = 12
     device_response_delay: float = 0.05
+    job_target_delay: float = 0.01

@@ -11,6 +11,7 @@ from ec_async.emulator._config import EmulatorConfig
 from ec_async.emulator._counters import EmulatorCounters, IssuedSecrets
 from ec_async.emulator._faults import Faults
 from ec_async.emulator._fleet import DeviceFleet
+from ec_async.emulator._job_engine import JobEngine
 from ec_async.emulator._store import Store
 from ec_async.emulator._tokens import TokenSigner
 
@@ -19,7 +20,7 @@ __all__ = ["EmulatorContext"]
 
 @attrs.frozen
 class EmulatorContext:
-    """The store, settings, clock, counters, signing key, faults and devices of one emulator."""
+    """The store, settings, clock, counters, key, faults, devices and jobs of an emulator."""
 
     store: Store
     config: EmulatorConfig
@@ -30,3 +31,8 @@ class EmulatorContext:
     faults: Faults = attrs.field(factory=Faults)
     issued: IssuedSecrets = attrs.field(factory=IssuedSecrets)
     fleet: DeviceFleet = attrs.field(factory=DeviceFleet)
+    jobs: JobEngine = attrs.field(
+        default=attrs.Factory(
+            lambda self: JobEngine(self.store, self.clock, self.config), takes_self=True
+        )
+    )

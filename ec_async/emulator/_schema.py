@@ -12,7 +12,7 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
 # 2: service configurations (a store seeded before them allows no creates),
 # domains, groups, tags and endpoint infos.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _AUDIT = """
     created_on INTEGER NOT NULL,
@@ -30,6 +30,14 @@ _PERMISSION = """
     forwardable INTEGER NOT NULL,
     created_on INTEGER NOT NULL,
     created_by INTEGER
+"""
+
+# The registries of the datastore keep a message span, not an audit trail.
+_FIRST_LAST = """
+    first_message_id TEXT,
+    first_message_on INTEGER,
+    last_message_id TEXT,
+    last_message_on INTEGER
 """
 
 SCHEMA = f"""
@@ -333,4 +341,129 @@ CREATE TABLE IF NOT EXISTS device_contents (
     device_id INTEGER PRIMARY KEY,
     contents TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS data_messages (
+    datastore_id TEXT NOT NULL UNIQUE,
+    scope_id INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    device_id INTEGER,
+    client_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    received_on INTEGER,
+    sent_on INTEGER,
+    captured_on INTEGER,
+    position TEXT,
+    metrics TEXT NOT NULL DEFAULT '[]',
+    body TEXT
+);
+CREATE INDEX IF NOT EXISTS data_messages_by_time
+    ON data_messages (scope_id, timestamp, datastore_id);
+CREATE INDEX IF NOT EXISTS data_messages_by_client
+    ON data_messages (scope_id, client_id, timestamp);
+
+CREATE TABLE IF NOT EXISTS data_clients (
+    id TEXT PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    {_FIRST_LAST}
+);
+CREATE INDEX IF NOT EXISTS data_clients_by_scope ON data_clients (scope_id, client_id);
+
+CREATE TABLE IF NOT EXISTS data_channels (
+    id TEXT PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    {_FIRST_LAST}
+);
+CREATE INDEX IF NOT EXISTS data_channels_by_scope
+    ON data_channels (scope_id, client_id, name);
+
+CREATE TABLE IF NOT EXISTS data_metrics (
+    id TEXT PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    name TEXT NOT NULL,
+    metric_type TEXT NOT NULL,
+    {_FIRST_LAST}
+);
+CREATE INDEX IF NOT EXISTS data_metrics_by_scope
+    ON data_metrics (scope_id, client_id, channel, name);
+
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    {_AUDIT},
+    UNIQUE (scope_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS job_steps (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    job_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    job_step_definition_id INTEGER NOT NULL,
+    step_index INTEGER NOT NULL,
+    step_properties TEXT NOT NULL DEFAULT '[]',
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS job_steps_by_job ON job_steps (job_id, step_index);
+
+CREATE TABLE IF NOT EXISTS job_targets (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    job_id INTEGER NOT NULL,
+    job_target_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    step_index INTEGER NOT NULL,
+    status_message TEXT,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS job_targets_by_job ON job_targets (job_id, status);
+
+CREATE TABLE IF NOT EXISTS job_executions (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    job_id INTEGER NOT NULL,
+    started_on INTEGER,
+    ended_on INTEGER,
+    log TEXT NOT NULL DEFAULT '',
+    target_ids TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS job_executions_by_job
+    ON job_executions (job_id, started_on);
+
+CREATE TABLE IF NOT EXISTS job_triggers (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    job_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    starts_on INTEGER,
+    ends_on INTEGER,
+    trigger_definition_id INTEGER NOT NULL,
+    trigger_properties TEXT NOT NULL DEFAULT '[]',
+    next_fire_on INTEGER,
+    {_AUDIT}
+);
+CREATE INDEX IF NOT EXISTS job_triggers_by_job ON job_triggers (job_id, name);
+
+CREATE TABLE IF NOT EXISTS fired_triggers (
+    id INTEGER PRIMARY KEY,
+    scope_id INTEGER NOT NULL,
+    trigger_id INTEGER NOT NULL,
+    fired_on INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT,
+    created_on INTEGER NOT NULL,
+    created_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS fired_triggers_by_trigger
+    ON fired_triggers (trigger_id, fired_on);
 """

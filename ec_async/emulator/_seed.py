@@ -28,6 +28,7 @@ from ec_async.emulator._records.access import (
     create_access_info,
 )
 from ec_async.emulator._records.accounts import account_row, insert_accounts
+from ec_async.emulator._records.data import insert_messages
 from ec_async.emulator._records.device_management import (
     insert_events,
     lifecycle_event,
@@ -51,6 +52,7 @@ from ec_async.emulator._records.users import (
 )
 from ec_async.emulator._resources.endpoint_infos import endpoint_row, insert_endpoint
 from ec_async.emulator._store import Store
+from ec_async.emulator._telemetry import TelemetryDevice, telemetry
 
 __all__ = [
     "DEMO_API_KEY",
@@ -101,6 +103,10 @@ class SeedSpec:
     and ``<tenant>-auditor`` forwardable account:read and device:read, which
     reach every account below the tenant. Every seeded account may create
     without limit (its resource-limited services are set to infinite).
+
+    With ``telemetry_hours``, every device has sent data over that many hours
+    before the seed time, one message each ``telemetry_interval`` seconds (a
+    day for a thousand devices is some 300,000 messages, a few seconds).
     """
 
     tenants: tuple[str, ...] = ("demo",)
@@ -112,6 +118,8 @@ class SeedSpec:
     admin_password: str = DEMO_PASSWORD
     random_seed: int = 2024
     sample_users: bool = True
+    telemetry_hours: float = 0.0
+    telemetry_interval: float = 300.0
 
 
 NAMED_SEEDS: Mapping[str, SeedSpec] = {
@@ -195,6 +203,7 @@ class _Seeder:
         self.event_rng = random.Random(spec.random_seed + 1)
         self.devices = DeviceFactory(self.rng)
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.messages = 0
         self._used_ids: set[int] = {0, 1}
 
     def new_id(self, rng: random.Random | None = None) -> int:
@@ -339,6 +348,25 @@ class _Seeder:
         insert_connections(self.db, connections)
         insert_devices(self.db, devices)
         insert_events(self.db, events)
+        if self.spec.telemetry_hours > 0:
+            self.add_telemetry(scope_id, devices)
+
+    def add_telemetry(self, scope_id: int, devices: list[dict[str, Any]]) -> None:
+        senders = [
+            TelemetryDevice(row["id"], row["client_id"], row["firmware_version"] or "")
+            for row in devices
+        ]
+        self.messages += insert_messages(
+            self.db,
+            telemetry(
+                self.rng,
+                scope_id,
+                senders,
+                now=self.now,
+                hours=self.spec.telemetry_hours,
+                interval=self.spec.telemetry_interval,
+            ),
+        )
 
     def seed_system(self) -> None:
         self.add_account(SYSTEM_USERNAME, None, account_id=1)
@@ -488,9 +516,11 @@ def seed_store(store: Store, spec: SeedSpec, now: int) -> None:
     """Fill an empty store with kapua-sys and the data ``spec`` describes."""
     started = time.perf_counter()
     with store.transaction() as db:
-        _Seeder(db, spec, now).run()
+        seeder = _Seeder(db, spec, now)
+        seeder.run()
     logger.info(
-        "emulator seeded %d tenant(s) in %.2f s",
+        "emulator seeded %d tenant(s) and %d telemetry message(s) in %.2f s",
         len(spec.tenants),
+        seeder.messages,
         time.perf_counter() - started,
     )

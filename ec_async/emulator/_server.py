@@ -147,6 +147,8 @@ class Emulator:
             self._context = None
             raise
         self._runner = runner
+        # Triggers kept in a file database go on firing after a restart.
+        self._context.jobs.wake_scheduler()
         host, port = runner.addresses[0][:2]
         authority = f"[{host}]" if ":" in host else host  # an IPv6 literal
         scheme = "http" if self.ssl_context is None else "https"
@@ -160,6 +162,7 @@ class Emulator:
             self._runner = None
         if self._context is not None:
             await self._context.fleet.close()
+            await self._context.jobs.close()
             self._context.store.close()
             self._context = None
         self._base_url = None

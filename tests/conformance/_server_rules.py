@@ -84,6 +84,12 @@ ERROR_INFOS: tuple[ErrorInfo, ...] = (
     _info("deviceManagementResponseContentExceptionInfo", 500),
     _info("deviceManagementTimeoutExceptionInfo", 500),
     _info("jobScopedEngineExceptionInfo", 500),
+    _info("jobMissingStepExceptionInfo", 500),
+    _info("jobMissingTargetExceptionInfo", 500),
+    _info("jobRunningExceptionInfo", 500),
+    _info("jobInvalidTargetExceptionInfo", 500),
+    _info("jobAlreadyRunningExceptionInfo", 500),
+    _info("jobResumingExceptionInfo", 500),
 )
 
 # Root names are lower camel on the wire; some spec examples capitalise them.

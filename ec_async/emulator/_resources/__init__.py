@@ -8,6 +8,7 @@ from ec_async.emulator._resources import (
     accounts,
     authentication,
     credentials,
+    data,
     device_connections,
     device_events,
     device_management,
@@ -16,6 +17,9 @@ from ec_async.emulator._resources import (
     domains,
     endpoint_infos,
     groups_tags,
+    job_runs,
+    job_triggers,
+    jobs,
     mfa,
     roles,
     service_configurations,
@@ -47,4 +51,9 @@ ROUTES: tuple[Route, ...] = (
     *device_events.ROUTES,
     *device_operations.ROUTES,
     *device_management.ROUTES,
+    *data.ROUTES,
+    # The job engine's literal paths (_isRunning, _start) before {jobId} ones.
+    *job_runs.ROUTES,
+    *jobs.ROUTES,
+    *job_triggers.ROUTES,
 )
