@@ -1,4 +1,4 @@
-"""Settings of one emulator instance: token lifetimes, login policy, clock."""
+"""Settings of one emulator instance: token lifetimes, login policy, clock, latency."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ class EmulatorConfig:
     Durations are in seconds. ``failed_login_delay`` is the upper bound of the
     random pause before a failed login is answered (Kapua waits 0 to 1 s), and
     ``clock_offset`` is added to the emulator's notion of now, to simulate a
-    server whose clock differs from the client's.
+    server whose clock differs from the client's. Every request is held for
+    ``latency`` seconds plus a random share of ``latency_jitter`` before it is
+    handled, to simulate a distant server.
     """
 
     access_token_ttl: float = 1800.0
@@ -24,3 +26,11 @@ class EmulatorConfig:
     lockout_reset_after: float = 3600.0
     lockout_duration: float = 10800.0
     clock_offset: float = 0.0
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("latency", "latency_jitter"):
+            if getattr(self, name) < 0:
+                msg = f"EmulatorConfig.{name} must not be negative"
+                raise ValueError(msg)

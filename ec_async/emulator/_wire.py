@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -80,28 +81,34 @@ def format_date(epoch_ms: int | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
-def _wire_value(value: Any, kind: Kind) -> Any:
-    if value is None:
-        return None
-    if kind is Kind.ID:
-        return encode_compact_id(value)
-    if kind is Kind.DATE:
-        return format_date(value)
-    if kind is Kind.BOOL:
-        return bool(value)
-    if kind is Kind.JSON:
-        return json.loads(value)
+def _bool(value: Any) -> bool:
+    return bool(value)
 
-    return value
+
+# How a non-null stored value of each kind is written; None keeps it as stored.
+_WRITERS: dict[Kind, Callable[[Any], Any] | None] = {
+    Kind.TEXT: None,
+    Kind.INT: None,
+    Kind.ID: encode_compact_id,
+    Kind.DATE: format_date,
+    Kind.BOOL: _bool,
+    Kind.JSON: json.loads,
+}
+
+
+@functools.cache
+def _plan(fields: tuple[Field, ...]) -> tuple[tuple[str, str, Any], ...]:
+    # Worked out once per field list: listing pages write thousands of rows.
+    return tuple((name, column_name(name), _WRITERS[kind]) for name, kind in fields)
 
 
 def row_fields(row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
     """Return the wire attributes of ``row``, leaving out nulls as MOXy does."""
     wire: dict[str, Any] = {}
-    for name, kind in fields:
-        value = _wire_value(row[column_name(name)], kind)
+    for name, column, write in _plan(tuple(fields)):
+        value = row[column]
         if value is not None:
-            wire[name] = value
+            wire[name] = value if write is None else write(value)
 
     return wire
 
