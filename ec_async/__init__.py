@@ -1,6 +1,6 @@
 """ec-client's async core: a client for the Everyware Cloud (Eclipse Kapua) REST API."""
 
-from ._accounts import Accounts
+from ._accounts import AccountNode, Accounts
 from ._client import Client, Scope
 from ._credentials import ApiKey, CredentialsProvider, UsernamePassword
 from ._devices import Devices
@@ -41,12 +41,14 @@ from ._models import (
     Organization,
 )
 from ._pipeline import RetryPolicy
+from ._ratelimit import RateLimit
 from ._tokens import TokenState
 
 __all__ = [
     "APIError",
     "AccessToken",
     "Account",
+    "AccountNode",
     "Accounts",
     "ApiKey",
     "AuthenticationError",
@@ -74,6 +76,7 @@ __all__ = [
     "Organization",
     "PagingError",
     "PermissionDenied",
+    "RateLimit",
     "RateLimited",
     "RequestTimeout",
     "RetryPolicy",

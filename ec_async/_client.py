@@ -19,6 +19,7 @@ from ._errors import ClientClosed, ConfigurationError
 from ._http import HttpSession, Timeouts
 from ._models import AccessToken
 from ._pipeline import Pipeline, RetryPolicy
+from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding
 from ._tokens import TokenManager, TokenState
 
@@ -71,7 +72,9 @@ class Client(_Resources):
 
     Use it as ``async with Client(...) as ec:``; it logs in on entry (or on the
     first call) and logs out on exit. ``base_url`` includes the version
-    prefix, for example ``https://api.example.com/v1``.
+    prefix, for example ``https://api.example.com/v1``. ``rate_limit`` caps
+    the requests per second of everything the client sends (a number, or a
+    ``RateLimit`` with a burst); ``max_connections`` caps those in flight.
     """
 
     base_url: str
@@ -86,6 +89,7 @@ class Client(_Resources):
         credentials_provider: CredentialsProvider | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | float | None = None,
         refresh_margin: float | None = None,
         max_connections: int = 100,
         max_body_size: int = _DEFAULT_MAX_BODY,
@@ -112,6 +116,7 @@ class Client(_Resources):
             http=self._http,
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
+            rate_limiter=_rate_limiter(rate_limit),
         )
         self._tokens = TokenManager(
             AuthCalls(pipeline),
@@ -217,6 +222,14 @@ def _rebind(binding: ScopeBinding, scope_id: str) -> ScopeBinding:
         msg = f"scope_id must be an account id string, got {scope_id!r}"
         raise ConfigurationError(msg)
     return ScopeBinding(binding.pipeline, binding.tokens, scope_id)
+
+
+def _rate_limiter(rate_limit: RateLimit | float | None) -> RateLimiter | None:
+    if rate_limit is None:
+        return None
+    if not isinstance(rate_limit, RateLimit):
+        rate_limit = RateLimit(per_second=rate_limit)
+    return RateLimiter(rate_limit)
 
 
 def _credentials_from(

@@ -1,8 +1,9 @@
 """The request pipeline: small stages from an operation call to decoded JSON.
 
-``render`` (pure) → ``retrying`` → ``authorized`` → ``HttpSession.send`` →
-``decode`` (pure). Each stage is a short function so that later concerns
-(rate limits, tracing) slot in between without touching the others.
+``render`` (pure) → ``retrying`` → ``authorized`` → ``throttled`` (when a
+rate limit is set) → ``HttpSession.send`` → ``decode`` (pure). Each stage is
+a short function so that later concerns (tracing) slot in between without
+touching the others.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ._errors import (
     error_from_response,
 )
 from ._http import HttpSession, RawResponse, Timeouts
+from ._ratelimit import RateLimiter
 
 __all__ = [
     "Bearer",
@@ -173,11 +175,13 @@ class Pipeline:
         http: HttpSession,
         timeouts: Timeouts,
         retry: RetryPolicy,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
         self._timeouts = timeouts
         self._retry = retry
+        self._rate_limiter = rate_limiter
         self._bearer: BearerSource | None = None
         self._on_rejected: RejectionHandler | None = None
 
@@ -292,6 +296,7 @@ class Pipeline:
             headers["Authorization"] = f"Bearer {bearer.value}"
 
         url = self.base_url + path + _encode_query(call.query)
+        await self._throttled()
         started = time.perf_counter()
         response = await self._http.send(
             call.operation.method,
@@ -311,6 +316,13 @@ class Pipeline:
                 extra={"ec_operation": call.operation.id, "ec_status": response.status},
             )
         return response
+
+    async def _throttled(self) -> None:
+        # Every attempt takes a slot, retries and logins included, so the rate
+        # holds for everything the client sends; the wait counts against the
+        # call's total timeout.
+        if self._rate_limiter is not None:
+            await self._rate_limiter.wait()
 
 
 def _encode_query(pairs: Iterable[tuple[str, str]]) -> str:
