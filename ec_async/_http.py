@@ -107,7 +107,8 @@ class HttpSession:
                 allow_redirects=False,
             ) as response:
                 payload = await self._read_body(response, method, url)
-                return RawResponse(response.status, dict(response.headers), payload)
+                # The headers are immutable and case-insensitive: kept, not copied.
+                return RawResponse(response.status, response.headers, payload)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             msg = f"{method} {_path_of(url)} timed out; the server may be slow or unreachable"
             raise RequestTimeout(msg) from exc
@@ -124,6 +125,9 @@ class HttpSession:
         declared = response.content_length
         if declared is not None and declared > self._max_body_size:
             raise _too_large(method, url, self._max_body_size)
+        if declared is not None:
+            # The length is known and allowed: one read, no chunk bookkeeping.
+            return await response.read()
 
         chunks: list[bytes] = []
         received = 0

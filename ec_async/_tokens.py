@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from jose import JWTError, jwt
 
 from ._auth import AuthCalls, IssuedToken
 from ._credentials import Credentials, CredentialsProvider
@@ -284,6 +283,10 @@ class TokenManager:
     def _verify(self, token: AccessToken) -> None:
         if self._verify_key is None:
             return
+        # python-jose (and cryptography under it) is imported only when
+        # needed: it would add a third to the time `import ec_async` takes.
+        from jose import JWTError, jwt
+
         try:
             jwt.decode(
                 token.token_id,
@@ -341,6 +344,8 @@ def _lifetime(token: AccessToken, expires_on: dt.datetime) -> float:
 
 
 def _issued_at(token_id: str) -> dt.datetime | None:
+    from jose import JWTError, jwt
+
     try:
         claims = jwt.get_unverified_claims(token_id)
     except JWTError:

@@ -71,6 +71,7 @@ def decode_id(text: str) -> int | None:
     return value if _INT64_MIN <= value <= _INT64_MAX else 0
 
 
+@functools.lru_cache(maxsize=4096)  # A row's creation and modification often agree.
 def format_date(epoch_ms: int | None) -> str | None:
     """Write a stored time as Kapua does: ``yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`` in UTC."""
     if epoch_ms is None:
@@ -85,6 +86,11 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
+def _json(value: str) -> Any:
+    # Most devices have no tags and no extended properties.
+    return [] if value == "[]" else json.loads(value)
+
+
 # How a non-null stored value of each kind is written; None keeps it as stored.
 _WRITERS: dict[Kind, Callable[[Any], Any] | None] = {
     Kind.TEXT: None,
@@ -92,20 +98,34 @@ _WRITERS: dict[Kind, Callable[[Any], Any] | None] = {
     Kind.ID: encode_compact_id,
     Kind.DATE: format_date,
     Kind.BOOL: _bool,
-    Kind.JSON: json.loads,
+    Kind.JSON: _json,
 }
 
 
-@functools.cache
-def _plan(fields: tuple[Field, ...]) -> tuple[tuple[str, str, Any], ...]:
-    # Worked out once per field list: listing pages write thousands of rows.
-    return tuple((name, column_name(name), _WRITERS[kind]) for name, kind in fields)
+Plan = tuple[tuple[str, str, Callable[[Any], Any] | None], ...]
+
+# Each field list's column names and writers, worked out once: listing pages
+# write thousands of rows. Keyed by identity (hashing a field list costs more
+# than the lookup saves); an entry holds its list, so its id stays its own.
+_PLANS: dict[int, tuple[Iterable[Field], Plan]] = {}
+_MAX_PLANS = 64
+
+
+def _plan(fields: Iterable[Field]) -> Plan:
+    cached = _PLANS.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    plan = tuple((name, column_name(name), _WRITERS[kind]) for name, kind in fields)
+    if isinstance(fields, tuple) and len(_PLANS) < _MAX_PLANS:
+        _PLANS[id(fields)] = (fields, plan)
+
+    return plan
 
 
 def row_fields(row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
     """Return the wire attributes of ``row``, leaving out nulls as MOXy does."""
     wire: dict[str, Any] = {}
-    for name, column, write in _plan(tuple(fields)):
+    for name, column, write in _plan(fields):
         value = row[column]
         if value is not None:
             wire[name] = value if write is None else write(value)
