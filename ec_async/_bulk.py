@@ -178,9 +178,10 @@ async def _stream(
                 yield result
         await producer
     finally:
-        if not producer.done():
-            producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
+        # Stop the work if the reader left early, and collect the producer's
+        # outcome in every case, so no exception is left unretrieved.
+        producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
         send.close()  # In case the producer was cancelled before it began.
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
@@ -133,6 +135,46 @@ class TestDevicesCount:
         ]
         assert (1, 6) == (document["summary"]["failed"], document["summary"]["devices"])
         assert "t-cli-kid" in err
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class TestProgress:
+    """Progress on a terminal: a rich bar, or one rewritten line without rich."""
+
+    def test_rich_draws_on_a_terminal(
+        self, tree: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With rich installed, the bar's label is drawn on the terminal."""
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+
+        status = main(["devices", "count", "--all-accounts", "--scope", tree["top"]])
+
+        assert 0 == status
+        assert "counting devices" in terminal.getvalue()
+        assert "\x1b[" in terminal.getvalue()  # drawn with terminal controls
+
+    def test_without_rich_one_line_is_rewritten(
+        self, tree: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without rich, a terminal gets one line rewritten in place, then a newline."""
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setitem(sys.modules, "rich.progress", None)
+
+        main(["devices", "count", "--all-accounts", "--scope", tree["top"]])
+
+        text = terminal.getvalue()
+        assert text.startswith("\rcounting devices: 1/2 accounts")
+        assert "\rcounting devices: 2/2 accounts" in text
+        assert text.endswith("\n")
+        assert 1 == text.count("\n")
 
 
 class TestDevicesListAllAccounts:
