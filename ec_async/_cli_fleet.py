@@ -88,7 +88,10 @@ async def count_devices(args: argparse.Namespace) -> int:
             if not by_status:
                 return Counter({"devices": await devices.count()})
             statuses: Counter[str] = Counter()
-            async for page in devices.iter_pages(fetch_attributes=["connection"]):
+            pages = devices.iter_pages(
+                fetch_attributes=["connection"], concurrency=_PAGES_AT_ONCE
+            )
+            async for page in pages:
                 statuses.update(_status_of(device) for device in page)
             statuses["devices"] = sum(statuses.values())
             return statuses
