@@ -10,6 +10,7 @@ from ._access import (
 )
 from ._accounts import (
     AccountCreator,
+    AccountNode,
     Accounts,
     AccountUpdateRequest,
     CurrentAccountUpdateRequest,
@@ -222,6 +223,9 @@ from ._permission_models import (
 from ._pipeline import (
     RetryPolicy,
 )
+from ._ratelimit import (
+    RateLimit,
+)
 from ._roles import (
     Role,
     RoleCreator,
@@ -276,6 +280,7 @@ __all__ = [
     "AccessToken",
     "Account",
     "AccountCreator",
+    "AccountNode",
     "AccountUpdateRequest",
     "Accounts",
     "ApiKey",
@@ -417,6 +422,7 @@ __all__ = [
     "PermissionDenied",
     "Position",
     "PropertyValue",
+    "RateLimit",
     "RateLimited",
     "RequestTimeout",
     "RetryPolicy",

@@ -8,18 +8,21 @@ same operations, their scope ignored by the server).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 import attrs
 
+from . import _bulk
 from ._convert import request_body
+from ._errors import ConfigurationError
 from ._models import Account, ListResult, Organization, _extra
 from ._pipeline import Operation, query_params
 from ._resources import DEFAULT_PAGE_SIZE, Collection, operation, paging_params
 
 __all__ = [
     "AccountCreator",
+    "AccountNode",
     "AccountUpdateRequest",
     "Accounts",
     "CurrentAccountUpdateRequest",
@@ -100,6 +103,27 @@ def _filters(name: str | None, match_term: str | None) -> list[tuple[str, str]]:
     return query_params(name=name, matchTerm=match_term)
 
 
+@attrs.frozen
+class AccountNode:
+    """An account that ``walk()`` reached, and how far below the walk's scope.
+
+    ``depth`` is 1 for a direct child of the scope, 2 for a grandchild, and so on.
+    """
+
+    account: Account
+    depth: int
+
+
+def _unseen(groups: list[list[Account]], seen: set[str]) -> list[Account]:
+    # A server that lists an account twice must not make a walk loop forever.
+    fresh: list[Account] = []
+    for account in (account for group in groups for account in group):
+        if account.id not in seen:
+            seen.add(account.id)
+            fresh.append(account)
+    return fresh
+
+
 class Accounts(Collection[Account]):
     """The child accounts of one scope, and lookups by id."""
 
@@ -143,9 +167,78 @@ class Accounts(Collection[Account]):
         name: str | None = None,
         match_term: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
     ) -> AsyncIterator[Account]:
-        """Every direct child account once, fetched page by page."""
-        return self._iterate(LIST, _filters(name, match_term), page_size=page_size)
+        """Every direct child account once, fetched page by page, in id order.
+
+        ``concurrency`` above 1 fetches up to that many pages at once, in order.
+        """
+        return self._iterate(
+            LIST,
+            _filters(name, match_term),
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    @operation(LIST)
+    def iter_pages(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
+    ) -> AsyncIterator[Sequence[Account]]:
+        """The accounts of ``iter()``, a page at a time (never an empty one)."""
+        return self._iterate_pages(
+            LIST,
+            _filters(name, match_term),
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    @operation(LIST)
+    def walk(
+        self,
+        *,
+        max_depth: int | None = None,
+        concurrency: int = 8,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> AsyncIterator[AccountNode]:
+        """Every account below the scope, breadth first, with its depth.
+
+        Each level is listed concurrently, up to ``concurrency`` accounts at a
+        time, and yielded once complete: children in the order of their
+        parents, each parent's children in id order. ``max_depth=1`` stops at
+        the direct children. Unlike ``descendants()``, it pages, and it needs
+        only the right to list each account's children.
+        """
+        if max_depth is not None and max_depth < 1:
+            msg = f"max_depth must be at least 1, got {max_depth}"
+            raise ConfigurationError(msg)
+        _bulk.check_concurrency(concurrency)
+
+        return self._walk(max_depth, concurrency, page_size)
+
+    async def _walk(
+        self, max_depth: int | None, concurrency: int, page_size: int
+    ) -> AsyncGenerator[AccountNode, None]:
+        async def children_of(scope_id: str) -> list[Account]:
+            below = Accounts(attrs.evolve(self._binding, scope_id=scope_id))
+            return [account async for account in below.iter(page_size=page_size)]
+
+        parents = [self.scope_id]
+        seen: set[str] = set()
+        depth = 1
+        while parents and (max_depth is None or depth <= max_depth):
+            report = await _bulk.run(
+                children_of, parents, concurrency=concurrency, fail_fast=True
+            )
+            level = _unseen(report.values, seen)
+            for account in level:
+                yield AccountNode(account=account, depth=depth)
+            parents = [account.id for account in level]
+            depth += 1
 
     @operation(GET)
     @operation(DEPRECATED_GET)

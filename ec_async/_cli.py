@@ -1,4 +1,4 @@
-"""The ``ec`` command: log in, list and get accounts and devices, run the emulator.
+"""The ``ec`` command: log in, list, get and count accounts and devices, run the emulator.
 
 Settings come from flags or the environment (``EC_BASE_URL``, ``EC_USERNAME``,
 ``EC_PASSWORD``, ``EC_API_KEY``). Secrets are never taken as flags: they come
@@ -49,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(exc)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`ec devices list --all-accounts | head`); say nothing
+        # more, and keep Python from complaining as it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
 
 
 def _exit_code(exc: ECError) -> int:
@@ -98,7 +103,29 @@ def _build_parser() -> argparse.ArgumentParser:
     devices_list.add_argument(
         "--limit", type=int, default=50, help="page size (default 50)"
     )
+    devices_list.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="every page of the scope's account and of every account below it",
+    )
+    _add_fan_out_flags(devices_list)
     devices_list.set_defaults(handler=_devices_list)
+    devices_count = device_commands.add_parser(
+        "count", help="count devices, per account with --all-accounts"
+    )
+    _add_connection_flags(devices_count)
+    devices_count.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="the scope's account and every account below it, one row each",
+    )
+    devices_count.add_argument(
+        "--by",
+        choices=["status"],
+        help="split the counts by connection status (reads every device)",
+    )
+    _add_fan_out_flags(devices_count)
+    devices_count.set_defaults(handler=_devices_count)
     devices_get = device_commands.add_parser("get", help="show one device")
     _add_connection_flags(devices_get)
     devices_get.add_argument("device_id", metavar="ID")
@@ -109,7 +136,25 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--port", type=int, default=8080, help="port (0 picks a free one)"
     )
-    emulator.add_argument("--seed", default="demo", help="demo, minimal or empty")
+    emulator.add_argument(
+        "--seed",
+        default="demo",
+        help="demo, minimal, empty, or fleet (100 accounts of 1,000 devices)",
+    )
+    emulator.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="hold every request this many milliseconds, as a distant server would",
+    )
+    emulator.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="add up to this many random milliseconds to each request's latency",
+    )
     emulator.add_argument(
         "--database", default=":memory:", help="SQLite file to keep data in"
     )
@@ -170,6 +215,18 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
         "--scope", help="act in this child account id instead of your own"
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _add_fan_out_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="accounts worked on at once with --all-accounts (default 16)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="show no progress on stderr"
+    )
 
 
 def _client_from(args: argparse.Namespace) -> Client:
@@ -236,6 +293,10 @@ async def _accounts_list(args: argparse.Namespace) -> int:
 
 
 async def _devices_list(args: argparse.Namespace) -> int:
+    if args.all_accounts:
+        from ._cli_fleet import list_devices_everywhere
+
+        return await list_devices_everywhere(args)
     filters: dict[str, Any] = {
         "client_id": args.client_id,
         "status": args.status,
@@ -261,6 +322,12 @@ async def _devices_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _devices_count(args: argparse.Namespace) -> int:
+    from ._cli_fleet import count_devices
+
+    return await count_devices(args)
+
+
 async def _devices_get(args: argparse.Namespace) -> int:
     async with _client_from(args) as ec:
         device = await _view(ec, args).devices.get(args.device_id)
@@ -275,20 +342,20 @@ def _device_row(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _emulator(args: argparse.Namespace) -> int:
-    from .emulator import (
-        DEMO_API_KEY,
-        DEMO_PASSWORD,
-        DEMO_USERNAME,
-        Emulator,
-        EmulatorConfig,
-        Fault,
-    )
+    from .emulator import DEMO_API_KEY, DEMO_PASSWORD, Emulator, EmulatorConfig, Fault
 
+    if args.latency < 0 or args.jitter < 0:
+        raise _usage("--latency and --jitter must not be negative")
     try:
         faults = tuple(Fault.parse(spec) for spec in args.fault)
     except ValueError as exc:
         raise _usage(f"--fault: {exc}") from None
-    config = EmulatorConfig(faults=faults, fault_seed=args.fault_seed)
+    config = EmulatorConfig(
+        faults=faults,
+        fault_seed=args.fault_seed,
+        latency=args.latency / 1000,
+        latency_jitter=args.jitter / 1000,
+    )
     async with Emulator(
         seed=args.seed,
         database=args.database,
@@ -300,12 +367,14 @@ async def _emulator(args: argparse.Namespace) -> int:
         print(f"EC emulator serving {emu.base_url}")
         for fault in faults:
             print(f"  injecting faults into {fault.method} {fault.path}")
-        if args.seed == "demo":
-            print(f"  user:     {DEMO_USERNAME}")
+        if args.seed in {"demo", "fleet"}:
+            # The published demo credentials belong to the first tenant's admin.
+            username = f"{emu.seed.tenants[0]}-admin"
+            print(f"  user:     {username}")
             print(f"  password: {DEMO_PASSWORD}")
             print(f"  api key:  {DEMO_API_KEY}")
             print(
-                f"  try: EC_BASE_URL={emu.base_url} EC_USERNAME={DEMO_USERNAME} EC_PASSWORD=... ec devices list"
+                f"  try: EC_BASE_URL={emu.base_url} EC_USERNAME={username} EC_PASSWORD=... ec devices list"
             )
         print("Press Ctrl+C to stop.", flush=True)
         await asyncio.Event().wait()

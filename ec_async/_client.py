@@ -40,6 +40,7 @@ from ._jobs import Jobs, JobStepDefinitions, TriggerDefinitions
 from ._me import CurrentUser
 from ._models import AccessToken
 from ._pipeline import Pipeline, RetryPolicy
+from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding, operation
 from ._roles import Roles
 from ._service_config import ServiceConfigurations
@@ -238,6 +239,10 @@ class Client(_Resources):
     certificate, and the key unless ``client_key`` names it) answers servers
     that ask for one, and ``ssl_context`` replaces all of that. Plain http is
     refused except to loopback, unless ``allow_insecure_http`` says otherwise.
+
+    ``rate_limit`` caps the requests per second of everything the client
+    sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
+    caps those in flight.
     """
 
     base_url: str
@@ -252,6 +257,7 @@ class Client(_Resources):
         credentials_provider: CredentialsProvider | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | float | None = None,
         refresh_margin: float | None = None,
         max_connections: int = 100,
         max_body_size: int = _DEFAULT_MAX_BODY,
@@ -286,6 +292,7 @@ class Client(_Resources):
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
             max_connections=max_connections,
+            rate_limiter=_rate_limiter(rate_limit),
         )
         self._tokens = TokenManager(
             AuthCalls(pipeline),
@@ -467,6 +474,14 @@ def _tls_context(
             )
             raise ConfigurationError(msg) from exc
     return context
+
+
+def _rate_limiter(rate_limit: RateLimit | float | None) -> RateLimiter | None:
+    if rate_limit is None:
+        return None
+    if not isinstance(rate_limit, RateLimit):
+        rate_limit = RateLimit(per_second=rate_limit)
+    return RateLimiter(rate_limit)
 
 
 def _credentials_from(

@@ -78,16 +78,20 @@ def _unstructure_bytes(value: bytes) -> str:
 _FRACTION = re.compile(r"\.(\d+)")
 
 
-def _parse_datetime(value: object, _: type[dt.datetime]) -> dt.datetime:
+def _parse_datetime(value: object, _: object = None) -> dt.datetime:
     if not isinstance(value, str):
         msg = f"expected an ISO 8601 date string, got {type(value).__name__}"
         raise TypeError(msg)
 
-    # Kapua prints one to three fraction digits and a Z; fromisoformat in 3.11
-    # wants none, three or six digits.
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    text = _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), text)
-    parsed = dt.datetime.fromisoformat(text)
+    try:
+        # Kapua's own form ("2023-03-21T06:33:22.522Z") parses as it is: the
+        # fast path, since listings hold two dates per item.
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        # Other servers' forms: spaces, a lower-case z, more than six digits.
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        text = _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), text)
+        parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
 
@@ -97,6 +101,22 @@ def _parse_datetime(value: object, _: type[dt.datetime]) -> dt.datetime:
 def parse_datetime(value: str) -> dt.datetime:
     """Read a date the server wrote (one to six fraction digits, any offset) as UTC."""
     return _parse_datetime(value, dt.datetime)
+
+
+# Optional scalars are most of every model's fields. These hooks do what
+# cattrs' generic Optional handling does (None stays None, else str()/int()/
+# the date parser), without its dispatch per field; structuring a device
+# takes about half the time.
+def _optional_str(value: object, _: object) -> str | None:
+    return value if value is None or type(value) is str else str(value)
+
+
+def _optional_int(value: Any, _: object) -> int | None:
+    return value if value is None or type(value) is int else int(value)
+
+
+def _optional_datetime(value: object, _: object) -> dt.datetime | None:
+    return None if value is None else _parse_datetime(value)
 
 
 def _is_model(cls: Any) -> bool:
@@ -114,8 +134,10 @@ def _wrapped_lists(cls: Any) -> dict[str, str]:
 
 def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
     fields = attrs.fields(cls)
+    # What is not extra: the declared fields, and the type discriminator.
     known = {wire_name(field) for field in fields if field.name != "extra"}
     wrapped = _wrapped_lists(cls)
+    known.add(_DISCRIMINATOR)
     overrides: dict[str, Any] = {
         field.name: override(
             rename=_EXTRA_KEY if field.name == "extra" else wire_name(field)
@@ -130,11 +152,7 @@ def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
                 f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
             )
             raise TypeError(msg)
-        extra = {
-            key: value
-            for key, value in data.items()
-            if key not in known and key != _DISCRIMINATOR
-        }
+        extra = {key: data[key] for key in data.keys() - known}
         unwrapped = {
             key: value.get(wrapped[key], [])
             for key, value in data.items()
@@ -171,6 +189,9 @@ def _make_model_unstructure(cls: Any) -> Callable[[Any], dict[str, Any]]:
 def _make_converter() -> cattrs.Converter:
     made = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
     made.register_structure_hook(dt.datetime, _parse_datetime)
+    made.register_structure_hook(str | None, _optional_str)
+    made.register_structure_hook(int | None, _optional_int)
+    made.register_structure_hook(dt.datetime | None, _optional_datetime)
     made.register_unstructure_hook(dt.datetime, _format_datetime)
     made.register_structure_hook(bytes, _structure_bytes)
     made.register_unstructure_hook(bytes, _unstructure_bytes)

@@ -1,7 +1,8 @@
 """The main job, end to end on the embedded emulator: ``make demo`` or ``ec demo``.
 
 Starts the emulator with the demo seed, logs in, walks the account tree, reads
-every account's devices concurrently, prints a summary and cleans up.
+every account's devices concurrently with the bulk helper, prints a summary and
+cleans up.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import time
 from collections import Counter
 from typing import TextIO
 
-import anyio
 import attrs
 
+from . import bulk
+from ._accounts import AccountNode
 from ._client import Client
 from ._models import Account, ConnectionStatus
 
@@ -34,47 +36,39 @@ class AccountSummary:
 async def summarise_fleet(ec: Client, *, concurrency: int = 16) -> list[AccountSummary]:
     """Walk the caller's account tree and count every account's devices, concurrently."""
     own = await ec.accounts.current()
-    accounts = [own, *await ec.accounts.descendants()]
-    base_depth = _depth(own)
-    limiter = anyio.CapacityLimiter(concurrency)
-    summaries: dict[str, AccountSummary] = {}
+    nodes = [AccountNode(account=own, depth=0)]
+    nodes += [node async for node in ec.accounts.walk(concurrency=concurrency)]
 
-    async def summarise(account: Account) -> None:
-        async with limiter:
-            statuses: Counter[str] = Counter()
-            async for device in ec.scope(account.id).devices.iter(
-                fetch_attributes=["connection"]
-            ):
-                status = device.connection.status if device.connection else None
-                statuses[status or ConnectionStatus.NULL] += 1
-        summaries[account.id] = AccountSummary(
-            account=account,
-            depth=_depth(account) - base_depth,
-            devices=sum(statuses.values()),
+    async def summarise(node: AccountNode) -> AccountSummary:
+        statuses: Counter[str] = Counter()
+        async for device in ec.scope(node.account.id).devices.iter(
+            fetch_attributes=["connection"]
+        ):
+            status = device.connection.status if device.connection else None
+            statuses[status or ConnectionStatus.NULL] += 1
+        total = sum(statuses.values())
+        return AccountSummary(
+            account=node.account,
+            depth=node.depth,
+            devices=total,
             connected=statuses[ConnectionStatus.CONNECTED],
-            disconnected=sum(statuses.values()) - statuses[ConnectionStatus.CONNECTED],
+            disconnected=total - statuses[ConnectionStatus.CONNECTED],
         )
 
-    async with anyio.create_task_group() as group:
-        for account in accounts:
-            group.start_soon(summarise, account)
+    report = await bulk.run(summarise, nodes, concurrency=concurrency, fail_fast=True)
+    summaries = {summary.account.id: summary for summary in report.values}
 
-    return [summaries[account.id] for account in _tree_order(accounts)]
-
-
-def _depth(account: Account) -> int:
-    return (account.parent_account_path or "").count("/")
+    return [summaries[node.account.id] for node in _tree_order(nodes)]
 
 
-def _tree_order(accounts: list[Account]) -> list[Account]:
+def _tree_order(nodes: list[AccountNode]) -> list[AccountNode]:
     # parentAccountPath is "/1/<parent>/.../<self>" in decimal ids, so sorting
     # by its numeric segments puts every child right after its parent.
-    def path_key(account: Account) -> list[int]:
-        return [
-            int(part) for part in (account.parent_account_path or "").split("/") if part
-        ]
+    def path_key(node: AccountNode) -> list[int]:
+        path = node.account.parent_account_path or ""
+        return [int(part) for part in path.split("/") if part]
 
-    return sorted(accounts, key=path_key)
+    return sorted(nodes, key=path_key)
 
 
 def print_summary(summaries: list[AccountSummary], elapsed: float, out: TextIO) -> None:

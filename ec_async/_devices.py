@@ -84,10 +84,36 @@ class Devices(Collection[Device]):
         match_term: str | None = None,
         fetch_attributes: Sequence[str] = (),
         page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
     ) -> AsyncIterator[Device]:
-        """Every matching device once, fetched page by page."""
+        """Every matching device once, fetched page by page, in id order.
+
+        With ``concurrency`` above 1, up to that many pages are fetched at
+        once (the first page tells how many there are); items still come in
+        order, and no more than ``concurrency`` pages are held ahead.
+        """
         filters = _filters(client_id, status, tag_id, match_term, fetch_attributes)
-        return self._iterate(LIST, filters, page_size=page_size)
+        return self._iterate(
+            LIST, filters, page_size=page_size, concurrency=concurrency
+        )
+
+    @operation(LIST)
+    def iter_pages(
+        self,
+        *,
+        client_id: str | None = None,
+        status: str | None = None,
+        tag_id: str | None = None,
+        match_term: str | None = None,
+        fetch_attributes: Sequence[str] = (),
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
+    ) -> AsyncIterator[Sequence[Device]]:
+        """The devices of ``iter()``, a page at a time (never an empty one)."""
+        filters = _filters(client_id, status, tag_id, match_term, fetch_attributes)
+        return self._iterate_pages(
+            LIST, filters, page_size=page_size, concurrency=concurrency
+        )
 
     @operation(GET)
     async def get(self, device_id: str) -> Device:

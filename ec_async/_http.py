@@ -147,7 +147,8 @@ class HttpSession:
                 allow_redirects=False,
             ) as response:
                 payload = await self._read_body(response, request)
-                return RawResponse(response.status, dict(response.headers), payload)
+                # The headers are immutable and case-insensitive: kept, not copied.
+                return RawResponse(response.status, response.headers, payload)
         except (TimeoutError, aiohttp.ClientError) as exc:
             error = translate_failure(exc, request, timeouts)
             # A ClientResponseError carries the request's headers, bearer
@@ -166,6 +167,9 @@ class HttpSession:
         declared = response.content_length
         if declared is not None and declared > self._max_body_size:
             raise _too_large(request, self._max_body_size)
+        if declared is not None and "Content-Encoding" not in response.headers:
+            # The length is known, allowed and final: one read, no bookkeeping.
+            return await response.read()
 
         chunks: list[bytes] = []
         received = 0

@@ -1,8 +1,9 @@
 """The request pipeline: small stages from an operation call to decoded JSON.
 
-``render`` (pure) → ``retrying`` → ``authorized`` → ``HttpSession.send`` →
-``decode`` (pure). Each stage is a short function so that later concerns
-(rate limits, tracing) slot in between without touching the others.
+``render`` (pure) → ``retrying`` → ``authorized`` → ``throttled`` (when a
+rate limit is set) → ``HttpSession.send`` → ``decode`` (pure). Each stage is
+a short function so that later concerns (tracing) slot in between without
+touching the others.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ._errors import (
     error_from_response,
 )
 from ._http import HttpSession, RawResponse, Timeouts
+from ._ratelimit import RateLimiter
 
 __all__ = [
     "Bearer",
@@ -256,6 +258,7 @@ class Pipeline:
         timeouts: Timeouts,
         retry: RetryPolicy,
         max_connections: int = 100,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
@@ -265,6 +268,7 @@ class Pipeline:
         # A call takes a token only once a connection is free for it, so that
         # no token grows old, or is refreshed away, while its call queues.
         self._connections = asyncio.Semaphore(max_connections)
+        self._rate_limiter = rate_limiter
 
     @property
     def timeouts(self) -> Timeouts:
@@ -433,6 +437,7 @@ class Pipeline:
             headers["Authorization"] = f"Bearer {bearer.value}"
 
         url = self.base_url + path + _encode_query(call.query)
+        await self._throttled()
         started = time.perf_counter()
         response = await self._http.send(
             call.operation.method,
@@ -453,6 +458,13 @@ class Pipeline:
                 extra={"ec_operation": call.operation.id, "ec_status": response.status},
             )
         return response
+
+    async def _throttled(self) -> None:
+        # Every attempt takes a slot, retries and logins included, so the rate
+        # holds for everything the client sends; the wait counts against the
+        # call's total timeout.
+        if self._rate_limiter is not None:
+            await self._rate_limiter.wait()
 
 
 def _encode_query(pairs: Iterable[tuple[str, str]]) -> str:

@@ -7,8 +7,18 @@ once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -17,7 +27,7 @@ from ._convert import request_body, structure
 from ._errors import ConfigurationError, DecodeError, PagingError
 from ._ids import decode_compact_id
 from ._models import ListResult
-from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params
+from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params, render_path
 from ._tokens import TokenManager
 
 __all__ = [
@@ -37,6 +47,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 OWN_SCOPE = "_"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGES = 100_000
+# Full pages in a row without a new item before a listing is declared stuck.
+_MAX_STALLED_PAGES = 3
+# Times a page that does not continue from its predecessor is read again.
+_MAX_REWINDS = 3
 
 
 def operation(op: Operation) -> Callable[[F], F]:
@@ -302,54 +316,108 @@ class Collection(Generic[ModelT]):
     ) -> ListResult[ModelT]:
         return page_from(document, self._model, op)
 
-    async def _iterate(
+    def _iterate(
         self,
         op: Operation,
         filters: Sequence[tuple[str, str]],
         *,
         page_size: int,
+        concurrency: int = 1,
         sortable: bool = True,
     ) -> AsyncIterator[ModelT]:
-        """Yield every item of a listing once, page by page, sorted by id.
+        """Every item of a listing once, in id order; see ``_iterate_pages``.
 
-        Neither ``limitExceeded`` nor ``totalCount`` is trusted: the listing
-        ends on an empty or short page. Sorting by id lets a page that shifted
-        under concurrent inserts be recognised, so no id is yielded twice.
-        Listings that take no sort (domains, access infos) keep the server's
-        order, and ids already seen are skipped instead.
+        A listing that takes no sort (``sortable=False``: domains, access
+        infos) keeps the server's order instead.
+        """
+        if not sortable:
+            return self._iterate_unsorted(op, filters, page_size=page_size)
+        pages = self._iterate_pages(
+            op, filters, page_size=page_size, concurrency=concurrency
+        )
+        return _items_of(pages)
+
+    def _iterate_pages(
+        self,
+        op: Operation,
+        filters: Sequence[tuple[str, str]],
+        *,
+        page_size: int,
+        concurrency: int = 1,
+    ) -> AsyncGenerator[list[ModelT], None]:
+        """Every page of a listing, sorted by id, each item in exactly one page.
+
+        Each request asks for one item more than ``page_size``: that "peek"
+        item is not yielded with its page but says whether another page
+        follows, and which item must open it. Neither ``limitExceeded`` nor
+        ``totalCount`` is trusted: the listing ends on a page without a peek.
+        Sorting by id makes an item seen twice (pushed onto the next page by
+        an insert) recognisable, so no id is yielded twice; a next page that
+        starts past the peek (an item before it was removed, or the page was
+        fetched ahead, before the change) is read again from a page earlier.
+        With ``concurrency`` above 1 the first page asks for the total, and the
+        pages it announces are fetched up to ``concurrency`` at a time, still
+        yielded in order; past them, paging goes on one page at a time.
         """
         if page_size < 1:
             msg = f"page_size must be at least 1, got {page_size}"
             raise ConfigurationError(msg)
+        if concurrency < 1:
+            msg = f"concurrency must be at least 1, got {concurrency}"
+            raise ConfigurationError(msg)
 
-        last_id = -1
-        seen: set[int] = set()
-        offset = 0
-        for _ in range(MAX_PAGES):
+        return self._pages(op, list(filters), page_size, concurrency)
+
+    async def _pages(
+        self,
+        op: Operation,
+        filters: list[tuple[str, str]],
+        page_size: int,
+        concurrency: int,
+    ) -> AsyncGenerator[list[ModelT], None]:
+        async def fetch(
+            index: int, ask_total_count: bool = False
+        ) -> ListResult[ModelT]:
             paging = paging_params(
-                offset=offset,
-                limit=page_size,
-                sort_by="id" if sortable else None,
-                sort_dir="ASCENDING" if sortable else None,
-                ask_total_count=False,
+                offset=index * page_size,
+                limit=page_size + 1,
+                sort_by="id",
+                sort_dir="ASCENDING",
+                ask_total_count=ask_total_count,
             )
-            page = await self._fetch_page(op, [*filters, *paging])
-            for item in page.items:
-                numeric_id = _numeric_id(op, item)
-                if sortable and numeric_id > last_id:
-                    last_id = numeric_id
-                    yield item
-                elif not sortable and numeric_id not in seen:
-                    seen.add(numeric_id)
-                    yield item
-            if len(page.items) < page_size:
-                return
-            offset += len(page.items)
+            return await self._fetch_page(op, [*filters, *paging])
 
-        msg = (
-            f"{op.method} {op.path} did not end within {MAX_PAGES} pages of {page_size}"
+        listing = f"{op.method} {render_path(op.path, {'scopeId': self.scope_id, **self._parent_ids})}"
+        cursor = ListingCursor(listing, page_size)
+        page = await fetch(0, ask_total_count=concurrency > 1)
+        window = _PageWindow(
+            fetch, width=concurrency, announced=_announced_pages(page, page_size)
         )
-        raise PagingError(msg)
+        try:
+            index = 0
+            while True:
+                fresh = cursor.advance(page)
+                if fresh:
+                    yield fresh
+                if not cursor.more:
+                    return
+
+                index += 1
+                cursor.count_page(index)
+                page = await window.take(index)
+                for _ in range(_MAX_REWINDS):
+                    if cursor.continues(page):
+                        break
+                    # Read the page before again, then this one: what the
+                    # listing holds now, in the order a single reader sees it.
+                    fresh = cursor.advance(await fetch(index - 1), rewound=True)
+                    if fresh:
+                        yield fresh
+                    if not cursor.more:
+                        return
+                    page = await fetch(index)
+        finally:
+            await window.aclose()
 
     async def _iterate_offsets(
         self,
@@ -394,6 +462,40 @@ class Collection(Generic[ModelT]):
                     "most the server pages through; narrow the filters"
                 )
                 raise PagingError(msg)
+
+        msg = f"{op.method} {op.path} did not end within {MAX_PAGES} pages"
+        raise PagingError(msg)
+
+    async def _iterate_unsorted(
+        self,
+        op: Operation,
+        filters: Sequence[tuple[str, str]],
+        *,
+        page_size: int,
+    ) -> AsyncIterator[ModelT]:
+        """Every item of a listing that takes no sort, in the server's order.
+
+        Ids already yielded are skipped, so an item pushed onto the next page
+        by an insert comes once; the listing ends on a short page.
+        """
+        if page_size < 1:
+            msg = f"page_size must be at least 1, got {page_size}"
+            raise ConfigurationError(msg)
+
+        seen: set[int] = set()
+        offset = 0
+        for _ in range(MAX_PAGES):
+            page = await self._fetch_page(
+                op, [*filters, *query_params(offset=offset, limit=page_size)]
+            )
+            for item in page.items:
+                numeric_id = _numeric_id(op, item)
+                if numeric_id not in seen:
+                    seen.add(numeric_id)
+                    yield item
+            if len(page.items) < page_size:
+                return
+            offset += len(page.items)
 
         msg = f"{op.method} {op.path} did not end within {MAX_PAGES} pages"
         raise PagingError(msg)
@@ -462,3 +564,143 @@ def _shape(document: object) -> str:
         keys = ", ".join(sorted(map(str, document))[:8])
         return f"an object with keys [{keys}]"
     return "nothing" if document is None else f"a JSON {type(document).__name__}"
+
+
+def _announced_pages(first: ListResult[Any], page_size: int) -> int:
+    """How many pages the first page's total promises (at least the first)."""
+    if first.total_count is None or len(first.items) <= page_size:
+        return 1
+    return max(1, -(-first.total_count // page_size))
+
+
+async def _items_of(pages: AsyncGenerator[list[ModelT], None]) -> AsyncIterator[ModelT]:
+    async with contextlib.aclosing(pages):
+        async for page in pages:
+            for item in page:
+                yield item
+
+
+class ListingCursor:
+    """Where a listing stands: the last id yielded, and the peek of the last page.
+
+    Within a page the ids must ascend, or the server ignored the sort and
+    skipping "seen" ids would lose items. Full pages that bring nothing new
+    mean the server ignores the offset, and the listing would never end.
+    """
+
+    def __init__(self, listing: str, page_size: int) -> None:
+        self._listing = listing
+        self._page_size = page_size
+        self._last_id = -1
+        self._peek_id: int | None = None
+        self._stalled = 0
+
+    @property
+    def more(self) -> bool:
+        """Whether the last page read had a peek, so that another page follows."""
+        return self._peek_id is not None
+
+    def advance(self, page: ListResult[Any], *, rewound: bool = False) -> list[Any]:
+        """The items of ``page`` not yielded before; raise if paging went wrong."""
+        ids = [self._id_of(item) for item in page.items]
+        if any(later <= earlier for earlier, later in itertools.pairwise(ids)):
+            msg = (
+                f"{self._listing}: a page is not in ascending id order; the server "
+                "ignored sortParam=id, so paging through it cannot be trusted"
+            )
+            raise PagingError(msg)
+
+        body = page.items[: self._page_size]
+        self._peek_id = ids[self._page_size] if len(ids) > self._page_size else None
+        fresh = [
+            item for item, id_ in zip(body, ids, strict=False) if id_ > self._last_id
+        ]
+        if fresh:
+            self._last_id = self._id_of(fresh[-1])
+        if not rewound:
+            self._check_advancing(fresh)
+
+        return fresh
+
+    def continues(self, page: ListResult[Any]) -> bool:
+        """Whether ``page`` picks up where the last one ended: at its peek, or before."""
+        if self._peek_id is None:
+            return True
+        for item in page.items:
+            id_ = self._id_of(item)
+            if id_ > self._last_id:
+                return id_ <= self._peek_id
+        return True  # Nothing new at all: _check_advancing judges that.
+
+    def _id_of(self, item: Any) -> int:
+        """The integer behind an item's compact id, which paging orders by."""
+        try:
+            return decode_compact_id(item.id)
+        except (TypeError, ValueError):
+            msg = (
+                f"{self._listing}: an item's id {item.id!r} is not a Kapua id, "
+                "so the listing cannot be walked in order"
+            )
+            raise DecodeError(msg) from None
+
+    def count_page(self, index: int) -> None:
+        """Refuse to read page ``index`` past the hard cap on pages."""
+        if index >= MAX_PAGES:
+            msg = (
+                f"{self._listing} still had more after {MAX_PAGES} pages of "
+                f"{self._page_size}; stopped, as it may never end. Narrow the "
+                "listing with filters, or raise page_size"
+            )
+            raise PagingError(msg)
+
+    def _check_advancing(self, fresh: list[Any]) -> None:
+        self._stalled = 0 if fresh or not self.more else self._stalled + 1
+        if self._stalled >= _MAX_STALLED_PAGES:
+            msg = (
+                f"{self._listing}: {self._stalled} full pages in a row brought no "
+                "new item; the server seems to ignore offset, so the listing "
+                "would never end"
+            )
+            raise PagingError(msg)
+
+
+class _PageWindow(Generic[ModelT]):
+    """Pages fetched ahead of the reader: at most ``width`` at once, taken in order.
+
+    Only pages the first page announced are fetched ahead; later ones are
+    fetched when taken. Plain tasks rather than a task group, because a
+    generator's steps may each run in a different task (the sync facade's).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int], Awaitable[ListResult[ModelT]]],
+        *,
+        width: int,
+        announced: int,
+    ) -> None:
+        self._fetch = fetch
+        self._width = width
+        self._announced = announced
+        self._ahead: dict[int, asyncio.Task[ListResult[ModelT]]] = {}
+        self._next = 1
+
+    async def take(self, index: int) -> ListResult[ModelT]:
+        """Page ``index``, topping the fetches ahead of it up to the window's width."""
+        while self._next < min(index + self._width, self._announced):
+            self._ahead[self._next] = asyncio.ensure_future(self._fetch(self._next))
+            self._next += 1
+        task = self._ahead.pop(index, None)
+        if task is None:
+            return await self._fetch(index)
+
+        return await task
+
+    async def aclose(self) -> None:
+        """Cancel the fetches no one will take, and wait until they have stopped."""
+        tasks = list(self._ahead.values())
+        self._ahead.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

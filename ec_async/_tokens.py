@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from jose import JWTError, jwk, jwt
-from jose.exceptions import JOSEError
 
 from ._auth import AuthCalls, IssuedToken
 from ._credentials import (
@@ -467,6 +465,10 @@ class TokenManager:
     def _verify(self, token: AccessToken) -> None:
         if self._verify_key is None:
             return
+        # python-jose (and cryptography under it) is imported only when
+        # needed: it would add a third to the time `import ec_async` takes.
+        from jose import JWTError, jwt
+
         try:
             jwt.decode(
                 token.token_id,
@@ -524,6 +526,9 @@ _NO_CREDENTIALS = (
 
 
 def _check_verify_key(key: str | Mapping[str, Any]) -> None:
+    from jose import jwk
+    from jose.exceptions import JOSEError
+
     try:
         jwk.construct(dict(key) if isinstance(key, Mapping) else key, "RS256")
     except (JOSEError, ValueError, TypeError) as exc:
@@ -560,6 +565,9 @@ def _lifetimes(token: AccessToken) -> tuple[float, float]:
 
 
 def _claims(token_id: str) -> Mapping[str, Any]:
+    # python-jose is slow to import; only a login needs it.
+    from jose import JWTError, jwt
+
     try:
         claims = jwt.get_unverified_claims(token_id)
     except JWTError:

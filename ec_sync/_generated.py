@@ -20,6 +20,7 @@ from ec_async import (
     AccessToken,
     Account,
     AccountCreator,
+    AccountNode,
     ChannelInfo,
     ClientInfo,
     CommandOutput,
@@ -73,6 +74,7 @@ from ec_async import (
     PackageDownload,
     Permission,
     PropertyValue,
+    RateLimit,
     RetryPolicy,
     Role,
     RoleCreator,
@@ -392,10 +394,57 @@ class Accounts:
         name: str | None = None,
         match_term: str | None = None,
         page_size: int = 100,
+        concurrency: int = 1,
     ) -> Iterator[Account]:
-        """Every direct child account once, fetched page by page."""
+        """Every direct child account once, fetched page by page, in id order.
+
+        ``concurrency`` above 1 fetches up to that many pages at once, in order.
+        """
+        return self._portal.iterate_pages(
+            self._async.iter_pages,
+            name=name,
+            match_term=match_term,
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    def iter_pages(
+        self,
+        *,
+        name: str | None = None,
+        match_term: str | None = None,
+        page_size: int = 100,
+        concurrency: int = 1,
+    ) -> Iterator[Sequence[Account]]:
+        """The accounts of ``iter()``, a page at a time (never an empty one)."""
         return self._portal.iterate(
-            self._async.iter, name=name, match_term=match_term, page_size=page_size
+            self._async.iter_pages,
+            name=name,
+            match_term=match_term,
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    def walk(
+        self,
+        *,
+        max_depth: int | None = None,
+        concurrency: int = 8,
+        page_size: int = 100,
+    ) -> Iterator[AccountNode]:
+        """Every account below the scope, breadth first, with its depth.
+
+        Each level is listed concurrently, up to ``concurrency`` accounts at a
+        time, and yielded once complete: children in the order of their
+        parents, each parent's children in id order. ``max_depth=1`` stops at
+        the direct children. Unlike ``descendants()``, it pages, and it needs
+        only the right to list each account's children.
+        """
+        return self._portal.iterate(
+            self._async.walk,
+            max_depth=max_depth,
+            concurrency=concurrency,
+            page_size=page_size,
         )
 
     def get(self, account_id: str) -> Account:
@@ -473,6 +522,10 @@ class Client:
     that ask for one, and ``ssl_context`` replaces all of that. Plain http is
     refused except to loopback, unless ``allow_insecure_http`` says otherwise.
 
+    ``rate_limit`` caps the requests per second of everything the client
+    sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
+    caps those in flight.
+
     Calls block the calling thread while the async client works on a private event
     loop, in a daemon thread that this client alone owns; so threads may share one
     client, and it works where an event loop already runs. ``close()``, or leaving
@@ -491,6 +544,7 @@ class Client:
         credentials_provider: CredentialsProvider | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | float | None = None,
         refresh_margin: float | None = None,
         max_connections: int = 100,
         max_body_size: int = 67_108_864,
@@ -511,6 +565,7 @@ class Client:
             credentials_provider=credentials_provider,
             timeouts=timeouts,
             retry=retry,
+            rate_limit=rate_limit,
             refresh_margin=refresh_margin,
             max_connections=max_connections,
             max_body_size=max_body_size,
@@ -1971,16 +2026,46 @@ class Devices:
         match_term: str | None = None,
         fetch_attributes: Sequence[str] = (),
         page_size: int = 100,
+        concurrency: int = 1,
     ) -> Iterator[Device]:
-        """Every matching device once, fetched page by page."""
-        return self._portal.iterate(
-            self._async.iter,
+        """Every matching device once, fetched page by page, in id order.
+
+        With ``concurrency`` above 1, up to that many pages are fetched at
+        once (the first page tells how many there are); items still come in
+        order, and no more than ``concurrency`` pages are held ahead.
+        """
+        return self._portal.iterate_pages(
+            self._async.iter_pages,
             client_id=client_id,
             status=status,
             tag_id=tag_id,
             match_term=match_term,
             fetch_attributes=fetch_attributes,
             page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    def iter_pages(
+        self,
+        *,
+        client_id: str | None = None,
+        status: str | None = None,
+        tag_id: str | None = None,
+        match_term: str | None = None,
+        fetch_attributes: Sequence[str] = (),
+        page_size: int = 100,
+        concurrency: int = 1,
+    ) -> Iterator[Sequence[Device]]:
+        """The devices of ``iter()``, a page at a time (never an empty one)."""
+        return self._portal.iterate(
+            self._async.iter_pages,
+            client_id=client_id,
+            status=status,
+            tag_id=tag_id,
+            match_term=match_term,
+            fetch_attributes=fetch_attributes,
+            page_size=page_size,
+            concurrency=concurrency,
         )
 
     def get(self, device_id: str) -> Device:

@@ -1,7 +1,7 @@
 """The hand-written runtime under the generated facade: a private event loop per client.
 
 The generated classes call only ``Portal``: ``start``, ``call``, ``iterate``,
-``enter`` and ``close``.
+``iterate_pages``, ``enter`` and ``close``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ import sys
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Sequence,
+)
 from concurrent.futures import Future
 from typing import NoReturn, ParamSpec, Protocol, TypeVar
 
@@ -112,7 +119,29 @@ class Portal:
         """
         return self._iterate(functools.partial(func, *args, **kwargs))
 
-    def _iterate(self, make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
+    def iterate_pages(
+        self,
+        func: Callable[P, AsyncIterator[Sequence[T]]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Iterator[T]:
+        """The items of a page iterator, crossing to the loop once per page.
+
+        A page is fetched when the caller takes an item past the previous
+        page, just when the async item iterator would fetch it.
+        """
+        pages = self._iterate(functools.partial(func, *args, **kwargs))
+        with contextlib.closing(pages):
+            for page in pages:
+                for item in page:
+                    # As when items crossed one by one: none after close().
+                    self._loop.check_open()
+                    yield item
+
+    def _iterate(
+        self, make: Callable[[], AsyncIterator[T]]
+    ) -> Generator[T, None, None]:
         async def begin() -> AsyncIterator[T]:
             return make()
 
@@ -256,13 +285,20 @@ class _LoopThread:
             await self._portal.stop(cancel_remaining=True)
             self._closed()
 
-    def _admit(self) -> None:
+    def check_open(self) -> None:
+        """Raise ``ClientClosed`` if a call now would be refused."""
         if os.getpid() != self._pid:
             msg = (
                 f"this {self.owner} was created in process {self._pid} and cannot "
                 "be used after os.fork(); create a new client in the child process"
             )
             raise ClientClosed(msg)
+        if self._state is not _State.OPEN:
+            msg = f"this {self.owner} is closed; create a new one"
+            raise ClientClosed(msg)
+
+    def _admit(self) -> None:
+        self.check_open()
         self._check_not_loop_thread()
 
         with self._changed:

@@ -67,6 +67,12 @@ DOCSTRING_REWRITES: Final = (
 # needed fails the run.
 ATTRIBUTE_TYPES: Final[dict[tuple[str, str], str]] = {}
 
+# Item iterators whose sync twin crosses to the event loop once per page, by
+# flattening the page iterator named here, instead of once per item. Both must
+# take the same parameters, and the pages must be sequences of the items. An
+# entry that matches nothing fails the run.
+PAGED_ITERATORS: Final = {"iter": "iter_pages"}
+
 _ASYNC_ITERATORS: Final = {
     collections.abc.AsyncIterator: "Iterator",
     collections.abc.AsyncIterable: "Iterable",
@@ -150,6 +156,7 @@ class Api:
     imports: Imports = attrs.field(factory=Imports)
     used_rewrites: set[int] = attrs.field(factory=set)
     used_attribute_types: set[tuple[str, str]] = attrs.field(factory=set)
+    used_paged_iterators: set[str] = attrs.field(factory=set)
 
     @classmethod
     def read(cls, module: ModuleType) -> Api:
@@ -542,7 +549,10 @@ def _render_member(
 
     function = member.value
     signature = _signature(api, function, where)
-    if member.kind is Kind.ITERATOR:
+    pages = _page_twin(api, klass, member, signature, where)
+    if pages is not None:
+        call = f"self._portal.iterate_pages(self._async.{pages}{signature.arguments})"
+    elif member.kind is Kind.ITERATOR:
         call = f"self._portal.iterate(self._async.{name}{signature.arguments})"
     elif member.kind is Kind.COROUTINE and is_root and name == "close":
         call = f"self._portal.close(self._async.{name}{signature.arguments})"
@@ -555,6 +565,32 @@ def _render_member(
     body = [call if signature.returns == "None" else f"return {call}"]
 
     return _method(api, name, function, signature, body, where)
+
+
+def _page_twin(
+    api: Api, klass: type, member: Member, signature: Signature, where: str
+) -> str | None:
+    """The page iterator that an item iterator's twin flattens, if it has one."""
+    pages = PAGED_ITERATORS.get(member.name)
+    if member.kind is not Kind.ITERATOR or pages is None:
+        return None
+    function = _raw_members(klass).get(pages)
+    if function is None or not inspect.isfunction(function):
+        return None
+
+    page_signature = _signature(api, function, f"{klass.__name__}.{pages}")
+    if page_signature.parameters != signature.parameters:
+        msg = f"{where}: {pages} must take the same parameters to be flattened"
+        raise GenerationError(msg)
+    item = signature.returns.removeprefix("Iterator[").removesuffix("]")
+    if page_signature.returns not in {
+        f"Iterator[Sequence[{item}]]",
+        f"Iterator[list[{item}]]",
+    }:
+        msg = f"{where}: {pages} must yield sequences of {item} to be flattened"
+        raise GenerationError(msg)
+    api.used_paged_iterators.add(member.name)
+    return pages
 
 
 def _attribute_type(api: Api, klass: type, name: str) -> str:
@@ -697,6 +733,11 @@ def _check_tables_used(api: Api) -> None:
         f"{owner}.{name}"
         for owner, name in ATTRIBUTE_TYPES
         if (owner, name) not in api.used_attribute_types
+    ]
+    unused += [
+        f"PAGED_ITERATORS[{name!r}]"
+        for name in PAGED_ITERATORS
+        if name not in api.used_paged_iterators
     ]
     if unused:
         msg = f"remove these entries from scripts/generate_sync.py; nothing needs them: {unused}"

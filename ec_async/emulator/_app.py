@@ -9,6 +9,7 @@ from aiohttp import web
 from ec_async.emulator._call import CONTEXT_KEY, add_routes
 from ec_async.emulator._context import EmulatorContext
 from ec_async.emulator._exchange import ExchangeObserver
+from ec_async.emulator._latency import inject_latency
 from ec_async.emulator._middlewares import (
     Middleware,
     authenticate_tokens,
@@ -29,7 +30,13 @@ def middleware_chain(observers: Sequence[ExchangeObserver]) -> list[Middleware]:
     Latency and fault injection belong right after ``record``: observers then
     see injected faults, and injected errors skip Kapua's error mapping.
     """
-    return [record(observers), inject_faults, map_errors, authenticate_tokens]
+    return [
+        record(observers),
+        inject_latency,
+        inject_faults,
+        map_errors,
+        authenticate_tokens,
+    ]
 
 
 def build_app(

@@ -1,4 +1,4 @@
-"""Settings of one emulator instance: token lifetimes, login policy, clock."""
+"""Settings of one emulator instance: token lifetimes, login policy, clock, latency."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class EmulatorConfig:
     minimum (``...userpass.password.minlength``). ``device_response_delay``
     is how long a simulated device takes to answer a management request;
     ``job_target_delay`` how long a job step takes on each target.
+    Every request is held for ``latency`` seconds plus a random share of
+    ``latency_jitter`` before it is handled, to simulate a distant server.
     """
 
     access_token_ttl: float = 1800.0
@@ -36,3 +38,11 @@ class EmulatorConfig:
     password_min_length: int = 12
     device_response_delay: float = 0.05
     job_target_delay: float = 0.01
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("latency", "latency_jitter"):
+            if getattr(self, name) < 0:
+                msg = f"EmulatorConfig.{name} must not be negative"
+                raise ValueError(msg)

@@ -133,6 +133,17 @@ NAMED_SEEDS: Mapping[str, SeedSpec] = {
         random_seed=7,
     ),
     "demo": SeedSpec(),
+    # Fleet scale for bulk work and benchmarks: the tenant and 99 descendants,
+    # 1,000 devices each (100,000 in all), without per-account operators,
+    # whose password hashing would dominate the build time.
+    "fleet": SeedSpec(
+        tenants=("fleet",),
+        child_accounts=99,
+        depth=2,
+        devices_per_account=1000,
+        operators=False,
+        random_seed=100,
+    ),
 }
 
 

@@ -8,7 +8,7 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -73,6 +73,7 @@ def decode_id(text: str) -> int | None:
     return value if _INT64_MIN <= value <= _INT64_MAX else 0
 
 
+@functools.lru_cache(maxsize=4096)  # A row's creation and modification often agree.
 def format_date(epoch_ms: int | None) -> str | None:
     """Write a stored time as Kapua does: ``yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`` in UTC."""
     if epoch_ms is None:
@@ -83,28 +84,53 @@ def format_date(epoch_ms: int | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
-def _wire_value(value: Any, kind: Kind) -> Any:
-    if value is None:
-        return None
-    if kind is Kind.ID:
-        return encode_compact_id(value)
-    if kind is Kind.DATE:
-        return format_date(value)
-    if kind is Kind.BOOL:
-        return bool(value)
-    if kind is Kind.JSON:
-        return json.loads(value)
+def _bool(value: Any) -> bool:
+    return bool(value)
 
-    return value
+
+def _json(value: str) -> Any:
+    # Most devices have no tags and no extended properties.
+    return [] if value == "[]" else json.loads(value)
+
+
+# How a non-null stored value of each kind is written; None keeps it as stored.
+_WRITERS: dict[Kind, Callable[[Any], Any] | None] = {
+    Kind.TEXT: None,
+    Kind.INT: None,
+    Kind.ID: encode_compact_id,
+    Kind.DATE: format_date,
+    Kind.BOOL: _bool,
+    Kind.JSON: _json,
+}
+
+
+Plan = tuple[tuple[str, str, Callable[[Any], Any] | None], ...]
+
+# Each field list's column names and writers, worked out once: listing pages
+# write thousands of rows. Keyed by identity (hashing a field list costs more
+# than the lookup saves); an entry holds its list, so its id stays its own.
+_PLANS: dict[int, tuple[Iterable[Field], Plan]] = {}
+_MAX_PLANS = 64
+
+
+def _plan(fields: Iterable[Field]) -> Plan:
+    cached = _PLANS.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    plan = tuple((name, column_name(name), _WRITERS[kind]) for name, kind in fields)
+    if isinstance(fields, tuple) and len(_PLANS) < _MAX_PLANS:
+        _PLANS[id(fields)] = (fields, plan)
+
+    return plan
 
 
 def row_fields(row: sqlite3.Row, fields: Iterable[Field]) -> dict[str, Any]:
     """Return the wire attributes of ``row``, leaving out nulls as MOXy does."""
     wire: dict[str, Any] = {}
-    for name, kind in fields:
-        value = _wire_value(row[column_name(name)], kind)
+    for name, column, write in _plan(fields):
+        value = row[column]
         if value is not None:
-            wire[name] = value
+            wire[name] = value if write is None else write(value)
 
     return wire
 

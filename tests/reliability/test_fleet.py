@@ -40,7 +40,7 @@ async def test_ten_thousand_devices_through_faults_arrive_once_each() -> None:
         ) as ec:
             total = await ec.devices.count()
             emulator.faults.set(NETWORK, seed=11)
-            seen = [device async for device in ec.devices.iter(page_size=200)]
+            seen = [device async for device in ec.devices.iter(page_size=100)]
         injected = dict(emulator.faults.injected)
 
     ids = [device.id for device in seen]

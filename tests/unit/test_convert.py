@@ -92,3 +92,21 @@ def test_access_token_repr_hides_secrets() -> None:
     )
 
     assert "secret" not in repr(token)
+
+
+def test_optional_scalars_and_other_date_forms() -> None:
+    """Optional numbers and texts are coerced; spaced, lower-z, 7-digit dates parse."""
+    device = structure(
+        {
+            **DEVICE,
+            "optlock": "4",
+            "displayName": 7,
+            "modifiedOn": " 2017-03-27T17:00:37.1234567z ",
+        },
+        ec_async.Device,
+    )
+
+    assert (4, "7") == (device.optlock, device.display_name)
+    assert (
+        dt.datetime(2017, 3, 27, 17, 0, 37, 123456, tzinfo=dt.UTC) == device.modified_on
+    )
