@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import ec_async
 from ec_async import bulk
@@ -50,32 +50,36 @@ async def count_devices_by_status(ec: ec_async.Client) -> dict[str, Counter[str]
     return {result.item.name: result.unwrap() for result in report.succeeded}
 
 
-async def read_many_devices(
+async def read_many_configurations(
     ec: ec_async.Client, limit: int = 10_000
-) -> bulk.Report[ec_async.Device, ec_async.Device]:
-    """Read up to ``limit`` devices one by one, 32 at a time, as they are found.
+) -> bulk.Report[ec_async.Device, Sequence[ec_async.ComponentConfiguration]]:
+    """Read the configuration of up to ``limit`` connected devices, 32 at a time.
 
-    ``devices.get`` stands in for a per-device read such as the device's
-    configuration; swap in that call and nothing else changes.
+    Devices are read as the walk finds them; a device that fails (it went
+    offline, say) is one failed result, and the others go on.
     """
 
-    async def devices_everywhere() -> AsyncIterator[ec_async.Device]:
+    async def connected_devices() -> AsyncIterator[ec_async.Device]:
         found = 0
         async for node in ec.accounts.walk():
-            async for device in ec.scope(node.account.id).devices.iter():
+            devices = ec.scope(node.account.id).devices
+            async for device in devices.iter(status="CONNECTED"):
                 if found == limit:
                     return
                 found += 1
                 yield device
 
-    async def read(device: ec_async.Device) -> ec_async.Device:
-        return await ec.scope(device.scope_id).devices.get(device.id)
+    async def read(
+        device: ec_async.Device,
+    ) -> Sequence[ec_async.ComponentConfiguration]:
+        managed = ec.scope(device.scope_id).device(device.id)
+        return await managed.configurations.list()
 
     def show(progress: bulk.Progress) -> None:
         if progress.completed % 1000 == 0:
             print(f"{progress.completed} read, {progress.failed} failed")
 
-    return await bulk.run(read, devices_everywhere(), concurrency=32, progress=show)
+    return await bulk.run(read, connected_devices(), concurrency=32, progress=show)
 
 
 async def main() -> None:
@@ -95,7 +99,7 @@ async def main() -> None:
         for name, statuses in (await count_devices_by_status(ec)).items():
             print(f"{name:28} {dict(statuses)}")
 
-        report = await read_many_devices(ec)
+        report = await read_many_configurations(ec)
         print(len(report.succeeded), "read,", len(report.failed), "failed")
 
 

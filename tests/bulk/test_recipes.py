@@ -22,7 +22,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 RECIPES = (
     "every_device_in_every_child_account",
     "count_devices_by_status",
-    "read_many_devices",
+    "read_many_configurations",
     "main",
 )
 
@@ -83,19 +83,24 @@ async def test_count_devices_by_status(local_emulator: Emulator) -> None:
     assert expected == {name: +statuses for name, statuses in counted.items()}
 
 
-async def test_read_many_devices_stops_at_the_limit(local_emulator: Emulator) -> None:
-    """With a limit of 25, the first 25 devices of the walk are read, each once."""
+async def test_read_many_configurations_stops_at_the_limit(
+    local_emulator: Emulator,
+) -> None:
+    """With a limit of 10, ten connected devices of the walk are read, each once."""
     async with client(local_emulator.base_url) as ec:
-        report = await recipes.read_many_devices(ec, limit=25)
+        report = await recipes.read_many_configurations(ec, limit=10)
         below = await ec.accounts.descendants()
         every = {
             device.id
             for account in below
-            for device in await ec.scope(account.id).devices.list(limit=1000)
+            for device in await ec.scope(account.id).devices.list(
+                limit=1000, status="CONNECTED"
+            )
         }
 
-    ids = [device.id for device in report.values]
-    assert (25, 0) == (len(report.succeeded), len(report.failed))
+    ids = [result.item.id for result in report.succeeded]
+    assert all(result.unwrap() for result in report.succeeded)
+    assert (10, 0) == (len(report.succeeded), len(report.failed))
     assert len(ids) == len(set(ids))
     assert set(ids) <= every
     assert [result.item.id for result in report] == ids
