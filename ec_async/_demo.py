@@ -106,7 +106,7 @@ async def run_demo(*, out: TextIO | None = None, concurrency: int = 16) -> int:
             started = time.perf_counter()
             summaries = await summarise_fleet(ec, concurrency=concurrency)
             elapsed = time.perf_counter() - started
-        stream.write("Logged out.\n\n")
-        print_summary(summaries, elapsed, stream)
+            print_summary(summaries, elapsed, stream)
+        stream.write("\nLogged out.\n")
     stream.write("Emulator stopped.\n")
     return 0
