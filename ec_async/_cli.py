@@ -12,16 +12,20 @@ import asyncio
 import getpass
 import json
 import os
+import sqlite3
 import ssl
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
 from ._client import Client, Scope
 from ._convert import unstructure
 from ._errors import APIError, ConfigurationError, ECError
+
+if TYPE_CHECKING:
+    from .emulator import EmulatorConfig, Fault
 
 __all__ = ["main"]
 
@@ -57,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_code(exc: ECError) -> int:
+    if isinstance(exc, ConfigurationError):
+        return EXIT_USAGE
     if isinstance(exc, APIError) and exc.status in {401, 403}:
         return EXIT_AUTH
     if isinstance(exc, APIError) and exc.status == 404:
@@ -342,7 +348,7 @@ def _device_row(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _emulator(args: argparse.Namespace) -> int:
-    from .emulator import DEMO_API_KEY, DEMO_PASSWORD, Emulator, EmulatorConfig, Fault
+    from .emulator import EmulatorConfig, Fault
 
     if args.latency < 0 or args.jitter < 0:
         raise _usage("--latency and --jitter must not be negative")
@@ -356,6 +362,20 @@ async def _emulator(args: argparse.Namespace) -> int:
         latency=args.latency / 1000,
         latency_jitter=args.jitter / 1000,
     )
+    try:
+        await _serve(args, config, faults)
+    except (OSError, ValueError, OverflowError, sqlite3.Error) as exc:
+        # Bad ports, seeds and database paths: say so in one line.
+        raise _usage(f"the emulator could not start: {exc}") from None
+    return EXIT_OK
+
+
+async def _serve(
+    args: argparse.Namespace, config: EmulatorConfig, faults: tuple[Fault, ...]
+) -> None:
+    """Serve the emulator until interrupted."""
+    from .emulator import DEMO_API_KEY, DEMO_PASSWORD, Emulator
+
     async with Emulator(
         seed=args.seed,
         database=args.database,
@@ -378,7 +398,6 @@ async def _emulator(args: argparse.Namespace) -> int:
             )
         print("Press Ctrl+C to stop.", flush=True)
         await asyncio.Event().wait()
-    return EXIT_OK
 
 
 def _server_tls(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
@@ -435,7 +454,7 @@ def _print_table(
             ).rstrip()
             + "\n"
         )
-    stream.write(f"({len(rows)} rows)\n")
+    stream.write(f"({len(rows)} {'row' if len(rows) == 1 else 'rows'})\n")
 
 
 def _cell(value: Any) -> str:

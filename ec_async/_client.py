@@ -511,17 +511,28 @@ def _credentials_from(
 
 
 def _check_base_url(base_url: str, allow_insecure_http: bool) -> None:
-    parts = urlsplit(base_url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(base_url)
+        hostname = parts.hostname
+    except (TypeError, ValueError, AttributeError):
+        # Not quoted: a malformed URL may still carry a password.
+        msg = "base_url is not a URL; give an http(s) URL like https://host/v1"
+        raise ConfigurationError(msg) from None
+    if parts.username is not None or parts.password is not None:
+        # A password in the URL would show in reprs and errors, and go out as
+        # Basic auth beside the bearer: credentials belong in their arguments.
+        msg = "base_url must not carry a user name or password; pass credentials as arguments"
+        raise ConfigurationError(msg)
+    if parts.scheme not in {"http", "https"} or not hostname:
         msg = f"base_url must be an http(s) URL with a host, like https://host/v1; got {base_url!r}"
         raise ConfigurationError(msg)
     if (
         parts.scheme == "http"
         and not allow_insecure_http
-        and not _is_loopback(parts.hostname)
+        and not _is_loopback(hostname)
     ):
         msg = (
-            f"refusing to send tokens over plain http to {parts.hostname}; use https, "
+            f"refusing to send tokens over plain http to {hostname}; use https, "
             "or pass allow_insecure_http=True if the network is trusted"
         )
         raise ConfigurationError(msg)

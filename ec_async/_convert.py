@@ -19,7 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._errors import DecodeError
+from ._errors import ConfigurationError, DecodeError
 
 __all__ = [
     "converter",
@@ -247,6 +247,9 @@ def request_body(instance: Any) -> dict[str, Any]:
     ``clientId`` read-only; the server takes them from the path or ignores
     them, so they are not sent.
     """
+    if not attrs.has(type(instance)):
+        msg = f"expected one of ec_async's models, got {type(instance).__name__}"
+        raise ConfigurationError(msg)
     read_only = {
         wire_name(field)
         for field in attrs.fields(type(instance))

@@ -136,7 +136,18 @@ class Call:
 
 
 def render_path(template: str, params: Mapping[str, str]) -> str:
-    """Fill a path template, percent-encoding every value as one path segment."""
+    """Fill a path template, percent-encoding every value as one path segment.
+
+    ``.`` and ``..`` survive percent-encoding and would move the request to
+    another path once normalised, and control characters belong in no id:
+    both are refused before anything is sent.
+    """
+    for name, value in params.items():
+        if value in {".", ".."} or any(
+            ord(char) < 0x20 or char == "\x7f" for char in value
+        ):
+            msg = f"{name} {value!r} is not an id: dot segments and control characters are refused"
+            raise ConfigurationError(msg)
     try:
         return template.format_map(
             {name: quote(value, safe="") for name, value in params.items()}

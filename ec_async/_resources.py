@@ -102,6 +102,21 @@ def sort_params(sort_by: str | None, sort_dir: str | None) -> list[tuple[str, st
     )
 
 
+# Kapua reads paging values into Java ints.
+_JAVA_INT_MAX = 2**31 - 1
+
+
+def check_count(name: str, value: object, minimum: int) -> int:
+    """A whole number from ``minimum`` to Java's int limit, or ConfigurationError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{name} must be a whole number, got {value!r}"
+        raise ConfigurationError(msg)
+    if not minimum <= value <= _JAVA_INT_MAX:
+        msg = f"{name} must be from {minimum} to {_JAVA_INT_MAX}, got {value}"
+        raise ConfigurationError(msg)
+    return value
+
+
 def paging_params(
     *,
     offset: int,
@@ -111,12 +126,8 @@ def paging_params(
     ask_total_count: bool,
 ) -> list[tuple[str, str]]:
     """The query pairs every list takes, after checking them."""
-    if offset < 0:
-        msg = f"offset must not be negative, got {offset}"
-        raise ConfigurationError(msg)
-    if limit < 1:
-        msg = f"limit must be at least 1, got {limit}"
-        raise ConfigurationError(msg)
+    check_count("offset", offset, 0)
+    check_count("limit", limit, 1)
 
     return [
         *query_params(offset=offset, limit=limit),
@@ -255,13 +266,11 @@ class Collection(Generic[ModelT]):
         fetch_attributes: Sequence[str] = (),
         query: Sequence[tuple[str, str]] = (),
     ) -> ListResult[ModelT]:
-        if offset < 0:
-            msg = f"offset must not be negative, got {offset}"
-            raise ConfigurationError(msg)
+        check_count("offset", offset, 0)
         body: dict[str, Any] = {"offset": offset, "askTotalCount": ask_total_count}
         # Kapua returns every row of a _query without a limit; callers must opt in.
         if limit is not None:
-            body["limit"] = limit
+            body["limit"] = check_count("limit", limit, 1)
         if fetch_attributes:
             body["fetchAttributeName"] = list(fetch_attributes)
         document = await self._send(op, body=body, query=query)
@@ -359,12 +368,8 @@ class Collection(Generic[ModelT]):
         pages it announces are fetched up to ``concurrency`` at a time, still
         yielded in order; past them, paging goes on one page at a time.
         """
-        if page_size < 1:
-            msg = f"page_size must be at least 1, got {page_size}"
-            raise ConfigurationError(msg)
-        if concurrency < 1:
-            msg = f"concurrency must be at least 1, got {concurrency}"
-            raise ConfigurationError(msg)
+        check_count("page_size", page_size, 1)
+        check_count("concurrency", concurrency, 1)
 
         return self._pages(op, list(filters), page_size, concurrency)
 
@@ -434,9 +439,7 @@ class Collection(Generic[ModelT]):
         ``offset + limit``; a listing longer than that raises ``PagingError``
         instead of failing half-way with a 400.
         """
-        if page_size < 1:
-            msg = f"page_size must be at least 1, got {page_size}"
-            raise ConfigurationError(msg)
+        check_count("page_size", page_size, 1)
 
         seen: set[object] = set()
         offset = 0
@@ -478,9 +481,7 @@ class Collection(Generic[ModelT]):
         Ids already yielded are skipped, so an item pushed onto the next page
         by an insert comes once; the listing ends on a short page.
         """
-        if page_size < 1:
-            msg = f"page_size must be at least 1, got {page_size}"
-            raise ConfigurationError(msg)
+        check_count("page_size", page_size, 1)
 
         seen: set[int] = set()
         offset = 0

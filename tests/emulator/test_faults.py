@@ -97,7 +97,7 @@ class TestRules:
         """``ec emulator --fault`` with a bad rule exits with an error, serving nothing."""
         code = main(["emulator", "--port", "0", "--fault", "/_/devices:boom=1"])
 
-        assert 1 == code
+        assert 2 == code  # A usage error.
         assert "--fault: unknown fault rule 'boom=1'" in capsys.readouterr().err
 
     def test_the_command_serves_with_faults(self) -> None:

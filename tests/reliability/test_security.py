@@ -363,6 +363,6 @@ class TestCommandLine:
             ["login", "--base-url", "http://127.0.0.1:1/v1", "--username", ADMIN]
         )
 
-        assert 1 == code
+        assert 2 == code  # A usage error: the README's exit code for those.
         assert "EC_PASSWORD is not set" in capsys.readouterr().err
         assert not [r for r in caplog.records if r.name.startswith("ec_async.pipeline")]

@@ -1,0 +1,77 @@
+"""Bad input found by trying to break the client: each raises ConfigurationError, sending nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+import ec_async
+from ec_async._cli import main
+from ec_async.emulator import DEMO_PASSWORD, Emulator
+
+pytestmark = pytest.mark.anyio
+
+Call = Callable[[ec_async.Client], Awaitable[Any]]
+
+BAD_CALLS: list[tuple[str, Call]] = [
+    ("dot-dot id", lambda ec: ec.devices.get("..")),
+    ("dot id", lambda ec: ec.devices.get(".")),
+    ("dot-dot scope", lambda ec: ec.scope("..").devices.count()),
+    ("header in an id", lambda ec: ec.devices.get("AQ\r\nX-Evil: 1")),
+    ("string limit", lambda ec: ec.devices.list(limit="5")),  # type: ignore[arg-type]
+    ("boolean limit", lambda ec: ec.devices.list(limit=True)),
+    ("limit past a Java int", lambda ec: ec.devices.list(limit=2**31)),
+    ("negative query limit", lambda ec: ec.devices.query(limit=-1)),
+    ("no page size", lambda ec: _drain(ec.devices.iter(page_size=None))),  # type: ignore[arg-type]
+    ("a create of nothing", lambda ec: ec.devices.create(None)),  # type: ignore[arg-type]
+]
+
+
+async def _drain(items: Any) -> None:
+    async for _ in items:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("case", "call"), BAD_CALLS, ids=[case for case, _ in BAD_CALLS]
+)
+async def test_bad_arguments_are_refused_before_sending(
+    local_emulator: Emulator, case: str, call: Call
+) -> None:
+    """The call raises ConfigurationError and the emulator receives nothing for it."""
+    async with ec_async.Client(
+        local_emulator.base_url, username="acme-admin", password=DEMO_PASSWORD
+    ) as ec:
+        before = await ec.devices.count()
+        with pytest.raises(ec_async.ConfigurationError):
+            await call(ec)
+        after = await ec.devices.count()
+
+    assert before == after
+
+
+@pytest.mark.parametrize("url", ["http://user:secret-pw@127.0.0.1:1/v1", "http://[::1"])
+def test_unusable_base_urls_are_refused_without_echoing_them(url: str) -> None:
+    """A URL with credentials in it, or no URL at all, is refused and never quoted."""
+    with pytest.raises(ec_async.ConfigurationError) as caught:
+        ec_async.Client(url, username="someone", password="x")
+
+    assert "secret-pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--seed", "nope"], ["--port", "99999"], ["--database", "/proc/none/db"]],
+)
+def test_emulator_start_up_errors_are_one_line(
+    arguments: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ec emulator` with a bad option prints one error line and exits 2."""
+    code = main(["emulator", "--seed", "minimal", *arguments])
+
+    err = capsys.readouterr().err
+    assert 2 == code
+    assert err.startswith("ec: error: the emulator could not start")
+    assert "Traceback" not in err
