@@ -13,8 +13,14 @@ from ._pipeline import Bearer, Call, Operation, Pipeline
 
 __all__ = ["AuthCalls", "IssuedToken"]
 
+# A password login that reached the server counts toward the account's lockout
+# when it fails, so it is sent again only if it never left (connect failures).
 LOGIN_USER = Operation(
-    "authenticationUser", "POST", "/authentication/user", safe=True, authenticated=False
+    "authenticationUser",
+    "POST",
+    "/authentication/user",
+    safe=False,
+    authenticated=False,
 )
 LOGIN_API_KEY = Operation(
     "authenticationApiKey",
@@ -29,7 +35,7 @@ LOGIN_MFA = Operation(
     "authenticationMfaUser",
     "POST",
     "/authentication/mfa",
-    safe=True,
+    safe=False,
     authenticated=False,
 )
 LOGIN_JWT = Operation(
