@@ -7,7 +7,7 @@ permission or role granted here applies from the user's next call on.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -307,38 +307,43 @@ async def delete_info(call: Call) -> web.StreamResponse:
 # Access permissions.
 
 
-async def list_permissions(call: Call) -> web.StreamResponse:
-    """GET /{scopeId}/accessinfos/{accessInfoId}/permissions."""
-    scope_id = call.scope_id()
-    access_info_id = call.path_id("accessInfoId")
-    query = list_query_from_params(call.query)
-    call.require("access_info", "read", scope_id)
+def _owned_listing(
+    table: Table,
+    list_type: str,
+    to_json: Callable[[sqlite3.Row], dict[str, Any]],
+    *,
+    from_body: bool,
+) -> Callable[[Call], Awaitable[web.StreamResponse]]:
+    """A GET list or ``_query`` handler over what one access info holds.
 
-    return _listing(
-        call,
-        _PERMISSIONS,
-        "accessPermissionListResult",
-        _permission_json,
-        _owned_by(scope_id, access_info_id),
-        query,
-    )
+    The two differ only in where the paging comes from: the query string,
+    or a ``_query`` body.
+    """
+
+    async def handle(call: Call) -> web.StreamResponse:
+        scope_id = call.scope_id()
+        access_info_id = call.path_id("accessInfoId")
+        if from_body:
+            query = list_query_from_body(await call.json_body(allow_empty=True))
+        else:
+            query = list_query_from_params(call.query)
+        call.require("access_info", "read", scope_id)
+
+        return _listing(
+            call, table, list_type, to_json, _owned_by(scope_id, access_info_id), query
+        )
+
+    return handle
 
 
-async def query_permissions(call: Call) -> web.StreamResponse:
-    """POST /{scopeId}/accessinfos/{accessInfoId}/permissions/_query."""
-    scope_id = call.scope_id()
-    access_info_id = call.path_id("accessInfoId")
-    query = list_query_from_body(await call.json_body(allow_empty=True))
-    call.require("access_info", "read", scope_id)
-
-    return _listing(
-        call,
-        _PERMISSIONS,
-        "accessPermissionListResult",
-        _permission_json,
-        _owned_by(scope_id, access_info_id),
-        query,
-    )
+list_permissions = _owned_listing(
+    _PERMISSIONS, "accessPermissionListResult", _permission_json, from_body=False
+)
+query_permissions = _owned_listing(
+    _PERMISSIONS, "accessPermissionListResult", _permission_json, from_body=True
+)
+list_roles = _owned_listing(_ROLES, "accessRoleListResult", _role_json, from_body=False)
+query_roles = _owned_listing(_ROLES, "accessRoleListResult", _role_json, from_body=True)
 
 
 async def count_permissions(call: Call) -> web.StreamResponse:
@@ -423,40 +428,6 @@ async def delete_permission(call: Call) -> web.StreamResponse:
 
 
 # Access roles.
-
-
-async def list_roles(call: Call) -> web.StreamResponse:
-    """GET /{scopeId}/accessinfos/{accessInfoId}/roles."""
-    scope_id = call.scope_id()
-    access_info_id = call.path_id("accessInfoId")
-    query = list_query_from_params(call.query)
-    call.require("access_info", "read", scope_id)
-
-    return _listing(
-        call,
-        _ROLES,
-        "accessRoleListResult",
-        _role_json,
-        _owned_by(scope_id, access_info_id),
-        query,
-    )
-
-
-async def query_roles(call: Call) -> web.StreamResponse:
-    """POST /{scopeId}/accessinfos/{accessInfoId}/roles/_query."""
-    scope_id = call.scope_id()
-    access_info_id = call.path_id("accessInfoId")
-    query = list_query_from_body(await call.json_body(allow_empty=True))
-    call.require("access_info", "read", scope_id)
-
-    return _listing(
-        call,
-        _ROLES,
-        "accessRoleListResult",
-        _role_json,
-        _owned_by(scope_id, access_info_id),
-        query,
-    )
 
 
 async def count_roles(call: Call) -> web.StreamResponse:
