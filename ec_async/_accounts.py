@@ -267,6 +267,7 @@ class Accounts(Collection[Account]):
         ``OptimisticLockError`` means someone changed it in between. The
         caller's own account is changed with ``update_current`` instead.
         """
+        account = self._checked(account)
         update = AccountUpdateRequest(
             optlock=account.optlock,
             organization=account.organization or Organization(),
@@ -292,6 +293,7 @@ class Accounts(Collection[Account]):
 
         Only ``description`` and ``organization`` change; ``optlock`` must match.
         """
+        account = self._checked(account)
         update = CurrentAccountUpdateRequest(
             optlock=account.optlock,
             organization=account.organization or Organization(),

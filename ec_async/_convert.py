@@ -23,6 +23,7 @@ from ._errors import ConfigurationError, DecodeError
 
 __all__ = [
     "converter",
+    "expect_model",
     "format_datetime",
     "parse_datetime",
     "parse_json",
@@ -238,6 +239,18 @@ def structure(data: Any, cls: type[T], *, context: str | None = None) -> T:
 def unstructure(instance: Any) -> Any:
     """Turn a model into the JSON document the server expects."""
     return converter.unstructure(instance)
+
+
+def expect_model(value: object, model: type[T]) -> T:
+    """``value`` itself when it is a ``model``; a ``ConfigurationError`` otherwise.
+
+    Typed callers never pass anything else; untyped ones learn what was
+    expected instead of meeting an ``AttributeError`` deep inside a call.
+    """
+    if not isinstance(value, model):
+        msg = f"expected a {model.__name__}, got {type(value).__name__}"
+        raise ConfigurationError(msg)
+    return value
 
 
 def request_body(instance: Any) -> dict[str, Any]:

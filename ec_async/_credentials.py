@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
+
+from ._errors import ConfigurationError
 
 __all__ = [
     "ApiKey",
@@ -13,6 +16,14 @@ __all__ = [
     "OpenIdConnectTokens",
     "UsernamePassword",
 ]
+
+
+def _non_empty(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    # The server answers an empty name or secret with a bare 401; say which
+    # one is missing instead, and never what a secret holds.
+    if not isinstance(value, str) or not value:
+        msg = f"{attribute.name} must be a non-empty string"
+        raise ConfigurationError(msg)
 
 
 @attrs.frozen
@@ -26,8 +37,8 @@ class UsernamePassword:
     pass a ``credentials_provider`` that reads a fresh one at each login.
     """
 
-    username: str
-    password: str = attrs.field(repr=False)
+    username: str = attrs.field(validator=_non_empty)
+    password: str = attrs.field(repr=False, validator=_non_empty)
     authentication_code: str | None = attrs.field(
         default=None, kw_only=True, repr=False
     )
@@ -39,7 +50,7 @@ class UsernamePassword:
 class ApiKey:
     """An API key, for ``POST /authentication/apikey``."""
 
-    api_key: str = attrs.field(repr=False)
+    api_key: str = attrs.field(repr=False, validator=_non_empty)
 
 
 @attrs.frozen
@@ -50,8 +61,8 @@ class OpenIdConnectTokens:
     otherwise the login fails with ``AuthenticationError``.
     """
 
-    access_token: str = attrs.field(repr=False)
-    id_token: str = attrs.field(repr=False)
+    access_token: str = attrs.field(repr=False, validator=_non_empty)
+    id_token: str = attrs.field(repr=False, validator=_non_empty)
 
 
 Credentials = UsernamePassword | ApiKey | OpenIdConnectTokens

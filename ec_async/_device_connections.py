@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._convert import request_body, structure
+from ._convert import expect_model, request_body, structure
 from ._errors import DecodeError
 from ._models import DeviceConnection, ListResult, _extra, _read_only
 from ._pipeline import Operation, query_params
@@ -166,6 +166,7 @@ class DeviceConnections(Collection[DeviceConnection]):
     @operation(OPTIONS_UPDATE)
     async def update_options(self, options: ConnectionOptions) -> ConnectionOptions:
         """Replace a connection's options; ``optlock`` must match the server's."""
+        options = expect_model(options, ConnectionOptions)
         check_id("connectionId", options.id)
         document = await self._send(
             OPTIONS_UPDATE,

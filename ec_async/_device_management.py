@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._convert import structure, unstructure
+from ._convert import expect_model, structure, unstructure
 from ._device_events import DeviceEvents
 from ._device_models import (
     CommandOutput,
@@ -224,6 +224,7 @@ def _member(document: Any, key: str, op: Operation) -> Any:
 
 def _configuration_input(configuration: ComponentConfiguration) -> dict[str, Any]:
     """What a write sends of a configuration: its id and properties, no metatype."""
+    configuration = expect_model(configuration, ComponentConfiguration)
     return {
         "id": configuration.id,
         "properties": {
@@ -318,11 +319,12 @@ class DeviceConfigurations(_DeviceApplication):
         timeout: float = DEFAULT_DEVICE_TIMEOUT,
     ) -> None:
         """Write one component's properties; those not sent keep their values."""
+        body = _configuration_input(configuration)
         await self._ask(
             CONFIGURATION_WRITE,
             timeout,
-            path_params={"componentId": configuration.id},
-            body=_configuration_input(configuration),
+            path_params={"componentId": body["id"]},
+            body=body,
         )
 
     @operation(CONFIGURATIONS_WRITE)

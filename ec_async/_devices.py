@@ -155,7 +155,9 @@ class Devices(Collection[Device]):
         Read, change a copy with ``attrs.evolve``, then update; an
         ``OptimisticLockError`` means someone else changed it in between.
         """
-        return await self._update(UPDATE, {"deviceId": device.id}, device)
+        return await self._update(
+            UPDATE, {"deviceId": self._checked(device).id}, device
+        )
 
     @operation(DELETE)
     async def delete(self, device_id: str) -> None:

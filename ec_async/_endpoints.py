@@ -152,7 +152,7 @@ class EndpointInfos(Collection[EndpointInfo]):
     async def update(self, endpoint_info: EndpointInfo) -> EndpointInfo:
         """Replace an endpoint info; its ``optlock`` must match the server's."""
         return await self._update(
-            UPDATE, {"endpointInfoId": endpoint_info.id}, endpoint_info
+            UPDATE, {"endpointInfoId": self._checked(endpoint_info).id}, endpoint_info
         )
 
     @operation(DELETE)

@@ -140,7 +140,9 @@ class Groups(Collection[Group]):
     @operation(GROUP_UPDATE)
     async def update(self, group: Group) -> Group:
         """Replace a group; its ``optlock`` must match the server's."""
-        return await self._update(GROUP_UPDATE, {"groupId": group.id}, group)
+        return await self._update(
+            GROUP_UPDATE, {"groupId": self._checked(group).id}, group
+        )
 
     @operation(GROUP_DELETE)
     async def delete(self, group_id: str) -> None:
@@ -215,7 +217,7 @@ class Tags(Collection[Tag]):
     @operation(TAG_UPDATE)
     async def update(self, tag: Tag) -> Tag:
         """Replace a tag; its ``optlock`` must match the server's."""
-        return await self._update(TAG_UPDATE, {"tagId": tag.id}, tag)
+        return await self._update(TAG_UPDATE, {"tagId": self._checked(tag).id}, tag)
 
     @operation(TAG_DELETE)
     async def delete(self, tag_id: str) -> None:

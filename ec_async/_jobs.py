@@ -254,7 +254,7 @@ class JobSteps(_Nested[JobStep]):
     @operation(STEP_UPDATE)
     async def update(self, step: JobStep) -> JobStep:
         """Replace a step whole; its ``optlock`` must match the server's."""
-        return await self._update(STEP_UPDATE, {"stepId": step.id}, step)
+        return await self._update(STEP_UPDATE, {"stepId": self._checked(step).id}, step)
 
     @operation(STEP_DELETE)
     async def delete(self, step_id: str) -> None:
@@ -522,7 +522,9 @@ class JobTriggers(_Nested[JobTrigger]):
     @operation(TRIGGER_UPDATE)
     async def update(self, trigger: JobTrigger) -> JobTrigger:
         """Replace a trigger whole; its ``optlock`` must match the server's."""
-        return await self._update(TRIGGER_UPDATE, {"triggerId": trigger.id}, trigger)
+        return await self._update(
+            TRIGGER_UPDATE, {"triggerId": self._checked(trigger).id}, trigger
+        )
 
     @operation(TRIGGER_DELETE)
     async def delete(self, trigger_id: str) -> None:
@@ -757,7 +759,7 @@ class Jobs(Collection[Job]):
     @operation(JOB_UPDATE)
     async def update(self, job: Job) -> Job:
         """Replace a job whole; its ``optlock`` must match the server's."""
-        return await self._update(JOB_UPDATE, {"jobId": job.id}, job)
+        return await self._update(JOB_UPDATE, {"jobId": self._checked(job).id}, job)
 
     @operation(JOB_DELETE)
     async def delete(self, job_id: str, *, forced: bool = False) -> None:

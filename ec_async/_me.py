@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from ._auth import LOGIN_INFO
-from ._convert import request_body, structure
+from ._convert import expect_model, request_body, structure
 from ._mfa import CurrentUserMfa
 from ._models import AccessToken, _extra
 from ._permission_models import AccessPermission, RolePermission
@@ -95,6 +95,7 @@ class CurrentUser(Collection[UserProfile]):
         Read it with ``profile()``, change a copy with ``attrs.evolve``, and
         send that. The email must look like one.
         """
+        profile = expect_model(profile, UserProfile)
         await self._perform(PROFILE_UPDATE, {}, request_body(profile))
 
     @operation(PASSWORD_CHANGE)

@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._convert import request_body, structure
+from ._convert import expect_model, request_body, structure
 from ._errors import ConfigurationError, DecodeError, PagingError
 from ._ids import decode_compact_id
 from ._models import ListResult
@@ -295,6 +295,10 @@ class Collection(Generic[ModelT]):
         """Create from a body already built (one whose permissions were resolved)."""
         document = await self._send(op, body=body)
         return structure(document, self._model, context=_named(op))
+
+    def _checked(self, entity: object) -> ModelT:
+        """``entity`` itself when it is this collection's model."""
+        return expect_model(entity, self._model)
 
     async def _update(
         self, op: Operation, path_params: dict[str, str], entity: Any

@@ -139,7 +139,7 @@ class Roles(Collection[Role]):
         Read, change a copy with ``attrs.evolve``, then update; an
         ``OptimisticLockError`` means someone else changed it in between.
         """
-        return await self._update(UPDATE, {"roleId": role.id}, role)
+        return await self._update(UPDATE, {"roleId": self._checked(role).id}, role)
 
     @operation(DELETE)
     async def delete(self, role_id: str) -> None:

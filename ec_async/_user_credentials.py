@@ -332,7 +332,9 @@ class ScopeCredentials(Collection[Credential]):
         asks for ``credential:write`` on every scope to change the lockout
         fields, so unlock a locked credential before updating it.
         """
-        return await self._update(UPDATE, {"credentialId": credential.id}, credential)
+        return await self._update(
+            UPDATE, {"credentialId": self._checked(credential).id}, credential
+        )
 
     @operation(DELETE)
     async def delete(self, credential_id: str) -> None:

@@ -179,7 +179,7 @@ class Users(Collection[User]):
         Read, change a copy with ``attrs.evolve``, then update; an
         ``OptimisticLockError`` means someone else changed it in between.
         """
-        return await self._update(UPDATE, {"userId": user.id}, user)
+        return await self._update(UPDATE, {"userId": self._checked(user).id}, user)
 
     @operation(DELETE)
     async def delete(self, user_id: str) -> None:

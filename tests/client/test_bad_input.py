@@ -26,7 +26,23 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("negative query limit", lambda ec: ec.devices.query(limit=-1)),
     ("no page size", lambda ec: _drain(ec.devices.iter(page_size=None))),  # type: ignore[arg-type]
     ("a create of nothing", lambda ec: ec.devices.create(None)),  # type: ignore[arg-type]
+    ("an update of nothing", lambda ec: ec.devices.update(None)),  # type: ignore[arg-type]
+    ("an account update of nothing", lambda ec: ec.accounts.update(None)),  # type: ignore[arg-type]
+    ("an update with a creator", lambda ec: ec.users.update(_user_creator())),  # type: ignore[arg-type]
+    ("a profile of nothing", lambda ec: ec.me.update_profile(None)),  # type: ignore[arg-type]
+    (
+        "connection options of nothing",
+        lambda ec: ec.device_connections.update_options(None),  # type: ignore[arg-type]
+    ),
+    (
+        "a device configuration of nothing",
+        lambda ec: ec.device("AQ").configurations.update(None),  # type: ignore[arg-type]
+    ),
 ]
+
+
+def _user_creator() -> ec_async.UserCreator:
+    return ec_async.UserCreator(name="not-a-user")
 
 
 async def _drain(items: Any) -> None:
@@ -50,6 +66,26 @@ async def test_bad_arguments_are_refused_before_sending(
         after = await ec.devices.count()
 
     assert before == after
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "", "password": "secret-pw"},
+        {"username": "acme-admin", "password": ""},
+        {"api_key": ""},
+    ],
+    ids=["empty username", "empty password", "empty api key"],
+)
+def test_empty_credentials_are_refused_without_echoing_them(
+    credentials: dict[str, Any],
+) -> None:
+    """An empty user name, password or API key is refused before any login."""
+    with pytest.raises(ec_async.ConfigurationError) as caught:
+        ec_async.Client("http://127.0.0.1:1/v1", **credentials)
+
+    assert "must be a non-empty string" in str(caught.value)
+    assert "secret-pw" not in str(caught.value)
 
 
 @pytest.mark.parametrize("url", ["http://user:secret-pw@127.0.0.1:1/v1", "http://[::1"])
