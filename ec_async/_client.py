@@ -42,6 +42,7 @@ from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding, operation
 from ._roles import Roles
 from ._service_config import ServiceConfigurations
+from ._settings import Settings
 from ._system import System
 from ._tokens import TokenManager, TokenState
 from ._urls import check_base_url
@@ -304,6 +305,38 @@ class Client(_Resources):
         self._binding = ScopeBinding(pipeline, self._tokens, OWN_SCOPE)
         self._closed = False
         self._created_at = "".join(traceback.format_stack(limit=6)[:-1])
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """A client configured by ``settings``, such as ``Settings.resolve()`` gives.
+
+        ``Client.from_settings(Settings.resolve())`` reads the ``EC_*``
+        variables and the default profile, as the ``ec`` command does.
+        """
+        if settings.username is not None and settings.password is None:
+            msg = (
+                f"no password for {settings.username!r}: pass password, set "
+                "EC_PASSWORD, or give the profile a password_command"
+            )
+            raise ConfigurationError(msg)
+        return cls(
+            settings.base_url,
+            username=settings.username,
+            password=settings.password,
+            api_key=settings.api_key,
+            timeouts=Timeouts(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                total=settings.timeout,
+            ),
+            retry=RetryPolicy(attempts=settings.retry_attempts),
+            rate_limit=settings.rate_limit,
+            max_connections=settings.max_connections,
+            ca_bundle=settings.ca_bundle,
+            client_cert=settings.client_cert,
+            client_key=settings.client_key,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
 
     async def __aenter__(self) -> Self:
         if not self._tokens.can_log_in:
