@@ -250,7 +250,8 @@ def _replace(target: Path, text: str) -> None:
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
-            os.fchmod(file.fileno(), 0o600)
+            # mkstemp makes it 0600 already on POSIX; say so, and stay portable.
+            os.chmod(temporary, 0o600)
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
