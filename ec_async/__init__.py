@@ -243,6 +243,7 @@ from ._service_config import (
     ServiceProperties,
     ServiceProperty,
 )
+from ._settings import Settings
 from ._system import (
     System,
     SystemInfo,
@@ -444,6 +445,7 @@ __all__ = [
     "ServiceProperties",
     "ServiceProperty",
     "SessionExpired",
+    "Settings",
     "Snapshot",
     "StepDefinitionProperty",
     "StepProperty",

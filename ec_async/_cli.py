@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
+from ._cli_profiles import add_profile_commands
 from ._client import Client, Scope
 from ._convert import unstructure
 from ._errors import APIError, ConfigurationError, ECError
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from .emulator import EmulatorConfig, Fault
@@ -76,6 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Everyware Cloud from the command line.",
         epilog="Example: EC_BASE_URL=http://127.0.0.1:8080/v1 EC_USERNAME=me ec devices list --all",
     )
+    _add_profile_flag(parser, default=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     login = commands.add_parser(
@@ -188,39 +191,46 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the main job on the embedded emulator")
     demo.set_defaults(handler=_demo)
 
+    add_profile_commands(commands)
     return parser
 
 
 def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--base-url",
-        default=os.environ.get("EC_BASE_URL"),
-        help="e.g. https://host/v1 (EC_BASE_URL)",
-    )
+    # Flags default to None so that Settings.resolve can fall back to the
+    # environment, then the profile; flags > EC_* > profile > default.
+    parser.add_argument("--base-url", help="e.g. https://host/v1 (EC_BASE_URL)")
     parser.add_argument(
         "--username",
-        default=os.environ.get("EC_USERNAME"),
-        help="user name (EC_USERNAME); the password comes from EC_PASSWORD or a prompt",
+        help="user name (EC_USERNAME); the password comes from EC_PASSWORD, "
+        "the profile's password_command, or a prompt",
     )
     parser.add_argument(
         "--ca-bundle",
-        default=os.environ.get("EC_CA_BUNDLE"),
         help="PEM file of the CA that signed the server's certificate (EC_CA_BUNDLE)",
     )
     parser.add_argument(
         "--client-cert",
-        default=os.environ.get("EC_CLIENT_CERT"),
         help="PEM client certificate, with its key unless --client-key (EC_CLIENT_CERT)",
     )
     parser.add_argument(
-        "--client-key",
-        default=os.environ.get("EC_CLIENT_KEY"),
-        help="PEM key of the client certificate (EC_CLIENT_KEY)",
+        "--client-key", help="PEM key of the client certificate (EC_CLIENT_KEY)"
     )
+    _add_profile_flag(parser, default=argparse.SUPPRESS)
     parser.add_argument(
         "--scope", help="act in this child account id instead of your own"
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _add_profile_flag(parser: argparse.ArgumentParser, default: object) -> None:
+    # Accepted before the command (`ec --profile lab devices list`) and after
+    # it; after it, an absent flag must not hide one given before.
+    parser.add_argument(
+        "--profile",
+        default=default,
+        metavar="NAME",
+        help="use this profile of the profile file (EC_PROFILE; see `ec profile`)",
+    )
 
 
 def _add_fan_out_flags(parser: argparse.ArgumentParser) -> None:
@@ -236,25 +246,31 @@ def _add_fan_out_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _client_from(args: argparse.Namespace) -> Client:
-    if not args.base_url:
-        raise _usage("no server: pass --base-url or set EC_BASE_URL")
-    api_key = os.environ.get("EC_API_KEY")
-    tls: dict[str, Any] = {
-        "ca_bundle": args.ca_bundle,
-        "client_cert": args.client_cert,
-        "client_key": args.client_key,
-    }
-    if args.username:
-        password = os.environ.get("EC_PASSWORD") or _prompt_password(args.username)
-        return Client(args.base_url, username=args.username, password=password, **tls)
-    if api_key:
-        return Client(args.base_url, api_key=api_key, **tls)
-    raise _usage("no credentials: set EC_USERNAME (and EC_PASSWORD) or EC_API_KEY")
+    settings = Settings.resolve(
+        base_url=args.base_url,
+        username=args.username,
+        ca_bundle=args.ca_bundle,
+        client_cert=args.client_cert,
+        client_key=args.client_key,
+        profile=args.profile,
+    )
+    if settings.username is None and settings.api_key is None:
+        raise _usage(
+            "no credentials: set EC_USERNAME (and EC_PASSWORD) or EC_API_KEY, "
+            "or use a profile (`ec profile add`)"
+        )
+    if settings.username is not None and settings.password is None:
+        password = _prompt_password(settings.username)
+        settings = attrs.evolve(settings, password=password)
+    return Client.from_settings(settings)
 
 
 def _prompt_password(username: str) -> str:
     if not sys.stdin.isatty():
-        raise _usage("EC_PASSWORD is not set and there is no terminal to ask on")
+        raise _usage(
+            "EC_PASSWORD is not set and there is no terminal to ask on; "
+            "or give the profile a password_command"
+        )
     return getpass.getpass(f"Password for {username}: ")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import ipaddress
 import os
 import ssl
 import traceback
@@ -12,7 +11,6 @@ import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -44,8 +42,10 @@ from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding, operation
 from ._roles import Roles
 from ._service_config import ServiceConfigurations
+from ._settings import Settings
 from ._system import System
 from ._tokens import TokenManager, TokenState
+from ._urls import check_base_url
 from ._user_credentials import ScopeCredentials
 from ._users import Users
 
@@ -268,7 +268,7 @@ class Client(_Resources):
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
     ) -> None:
-        _check_base_url(base_url, allow_insecure_http)
+        check_base_url(base_url, allow_insecure_http)
         tls = _tls_context(ca_bundle, client_cert, client_key, ssl_context)
         credentials = _credentials_from(
             username, password, api_key, credentials_provider
@@ -305,6 +305,38 @@ class Client(_Resources):
         self._binding = ScopeBinding(pipeline, self._tokens, OWN_SCOPE)
         self._closed = False
         self._created_at = "".join(traceback.format_stack(limit=6)[:-1])
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """A client configured by ``settings``, such as ``Settings.resolve()`` gives.
+
+        ``Client.from_settings(Settings.resolve())`` reads the ``EC_*``
+        variables and the default profile, as the ``ec`` command does.
+        """
+        if settings.username is not None and settings.password is None:
+            msg = (
+                f"no password for {settings.username!r}: pass password, set "
+                "EC_PASSWORD, or give the profile a password_command"
+            )
+            raise ConfigurationError(msg)
+        return cls(
+            settings.base_url,
+            username=settings.username,
+            password=settings.password,
+            api_key=settings.api_key,
+            timeouts=Timeouts(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                total=settings.timeout,
+            ),
+            retry=RetryPolicy(attempts=settings.retry_attempts),
+            rate_limit=settings.rate_limit,
+            max_connections=settings.max_connections,
+            ca_bundle=settings.ca_bundle,
+            client_cert=settings.client_cert,
+            client_key=settings.client_key,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
 
     async def __aenter__(self) -> Self:
         if not self._tokens.can_log_in:
@@ -508,40 +540,3 @@ def _credentials_from(
     if api_key is not None:
         return ApiKey(api_key)
     return None
-
-
-def _check_base_url(base_url: str, allow_insecure_http: bool) -> None:
-    try:
-        parts = urlsplit(base_url)
-        hostname = parts.hostname
-    except (TypeError, ValueError, AttributeError):
-        # Not quoted: a malformed URL may still carry a password.
-        msg = "base_url is not a URL; give an http(s) URL like https://host/v1"
-        raise ConfigurationError(msg) from None
-    if parts.username is not None or parts.password is not None:
-        # A password in the URL would show in reprs and errors, and go out as
-        # Basic auth beside the bearer: credentials belong in their arguments.
-        msg = "base_url must not carry a user name or password; pass credentials as arguments"
-        raise ConfigurationError(msg)
-    if parts.scheme not in {"http", "https"} or not hostname:
-        msg = f"base_url must be an http(s) URL with a host, like https://host/v1; got {base_url!r}"
-        raise ConfigurationError(msg)
-    if (
-        parts.scheme == "http"
-        and not allow_insecure_http
-        and not _is_loopback(hostname)
-    ):
-        msg = (
-            f"refusing to send tokens over plain http to {hostname}; use https, "
-            "or pass allow_insecure_http=True if the network is trusted"
-        )
-        raise ConfigurationError(msg)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

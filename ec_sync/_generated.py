@@ -80,6 +80,7 @@ from ec_async import (
     RoleCreator,
     RolePermission,
     ServiceComponentConfiguration,
+    Settings,
     Snapshot,
     StoreEnablementPolicy,
     StoreSettings,
@@ -580,6 +581,20 @@ class Client:
     @property
     def base_url(self) -> str:
         return self._async.base_url
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """A client configured by ``settings``, such as ``Settings.resolve()`` gives.
+
+        ``Client.from_settings(Settings.resolve())`` reads the ``EC_*``
+        variables and the default profile, as the ``ec`` command does.
+        """
+        instance = cls.__new__(cls)
+        instance._portal = Portal("ec_sync.Client")
+        instance._async = instance._portal.start(
+            ec_async.Client.from_settings, settings
+        )
+        return instance
 
     def login(self, credentials: Credentials | None = None) -> None:
         """Log in now (calls also log in lazily); after ``logout()``, start again.

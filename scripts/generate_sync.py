@@ -103,6 +103,7 @@ class Kind(enum.Enum):
     COROUTINE = "coroutine"
     ITERATOR = "iterator"
     METHOD = "method"
+    CONSTRUCTOR = "constructor"
     PROPERTY = "property"
     ATTRIBUTE = "attribute"
     CONSTANT = "constant"
@@ -402,8 +403,13 @@ def _members(api: Api, klass: type) -> list[Member]:
                 raise GenerationError(msg)
             wraps = api.sync_name(_return_object(value.fget)) if value.fget else None
             members.append(Member(name, Kind.PROPERTY, value, wraps))
+        elif isinstance(value, classmethod) and _is_constructor(klass, value):
+            members.append(Member(name, Kind.CONSTRUCTOR, value.__func__))
         elif isinstance(value, staticmethod | classmethod):
-            msg = f"{where}: static and class methods are not supported yet"
+            msg = (
+                f"{where}: static methods, and class methods other than a client's "
+                "alternative constructors (returning Self), are not supported yet"
+            )
             raise GenerationError(msg)
         elif inspect.iscoroutinefunction(value):
             wraps = api.sync_name(_return_object(value))
@@ -420,6 +426,17 @@ def _members(api: Api, klass: type) -> list[Member]:
     return members
 
 
+def _is_constructor(klass: type, value: classmethod[Any, Any, Any]) -> bool:
+    """Whether ``value`` builds an async context manager class, which gets a portal."""
+    function = value.__func__
+    return (
+        "__aenter__" in _raw_members(klass)
+        and inspect.isfunction(function)
+        and not inspect.iscoroutinefunction(function)
+        and function.__annotations__.get("return") == "Self"
+    )
+
+
 @attrs.frozen
 class Signature:
     """A rendered parameter list, and the arguments that forward it."""
@@ -429,12 +446,14 @@ class Signature:
     returns: str
 
 
-def _signature(api: Api, function: Callable[..., Any], where: str) -> Signature:
+def _signature(
+    api: Api, function: Callable[..., Any], where: str, *, first: str = "self"
+) -> Signature:
     """The sync parameter list of a method, and how to forward its arguments."""
     signature = inspect.signature(function)
     parameters = list(signature.parameters.values())[1:]
     namespace = function.__globals__
-    rendered = ["self"]
+    rendered = [first]
     arguments: list[str] = []
     kinds = inspect.Parameter
 
@@ -547,6 +566,9 @@ def _render_member(
             *_indented([*_docstring_lines(docstring), f"return {value}"]),
         ]
 
+    if member.kind is Kind.CONSTRUCTOR:
+        return _alternative_constructor(api, klass, member, where)
+
     function = member.value
     signature = _signature(api, function, where)
     pages = _page_twin(api, klass, member, signature, where)
@@ -565,6 +587,27 @@ def _render_member(
     body = [call if signature.returns == "None" else f"return {call}"]
 
     return _method(api, name, function, signature, body, where)
+
+
+def _alternative_constructor(
+    api: Api, klass: type, member: Member, where: str
+) -> list[str]:
+    """A class method that builds the async client on a new portal, as __init__ does."""
+    function = member.value
+    signature = _signature(api, function, where, first="cls")
+    name = api.sync_name(klass)
+    async_name = f"{api.imports.module(api.module.__name__)}.{name}"
+    body = [
+        "instance = cls.__new__(cls)",
+        f'instance._portal = Portal("{PACKAGE}.{name}")',
+        "instance._async = instance._portal.start("
+        f"{async_name}.{member.name}{signature.arguments})",
+        "return instance",
+    ]
+    return [
+        "@classmethod",
+        *_method(api, member.name, function, signature, body, where),
+    ]
 
 
 def _page_twin(

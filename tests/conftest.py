@@ -20,6 +20,21 @@ pytest_plugins = [
 FAST = EmulatorConfig(failed_login_delay=0.0)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_profile_of_the_tester(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """No test reads the ``ec`` profiles of whoever runs the suite, or selects one.
+
+    A test of profiles sets ``EC_CONFIG_FILE`` itself, with monkeypatch.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        empty = tmp_path_factory.mktemp("no-profiles") / "config.toml"
+        patch.setenv("EC_CONFIG_FILE", str(empty))
+        patch.delenv("EC_PROFILE", raising=False)
+        yield
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Run async tests on asyncio, which aiohttp needs."""

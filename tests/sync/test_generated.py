@@ -135,3 +135,23 @@ def test_a_docstring_that_still_speaks_async_is_refused() -> None:
     """A docstring left talking about async after the rewrites fails the run."""
     with pytest.raises(generate_sync.GenerationError, match=r"Gadgets: the docstring"):
         generate_sync.render(_module(Gadgets))
+
+
+class Sprockets:
+    """Sprockets, spun async."""
+
+    @classmethod
+    def from_recipe(cls, recipe: str) -> Sprockets:
+        """A sprocket made from a recipe."""
+        raise NotImplementedError
+
+    async def spin(self) -> None:
+        """Spin once."""
+
+
+def test_a_class_method_of_a_non_client_is_refused() -> None:
+    """Only a client's alternative constructors (returning Self) get a twin."""
+    with pytest.raises(
+        generate_sync.GenerationError, match=r"Sprockets\.from_recipe: static methods"
+    ):
+        generate_sync.render(_module(Sprockets))
