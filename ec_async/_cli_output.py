@@ -169,7 +169,9 @@ class Listing:
         self._asked = output.columns
         self._columns = list(output.columns or columns)
         self._out = stream or sys.stdout
-        self._sink: TextIO = io.StringIO() if self._out.isatty() else self._out
+        # On a terminal the records wait for the progress bar to finish.
+        self._held = io.StringIO() if self._out.isatty() else None
+        self._sink: TextIO = self._out if self._held is None else self._held
         self._csv = csv.writer(self._sink, lineterminator="\n")
         self._rows: list[list[str]] = []
         self._count = 0
@@ -200,8 +202,8 @@ class Listing:
             self._csv.writerow(self._columns)
         elif self._format == "json":
             self._sink.write("\n]\n" if self._count else "[]\n")
-        if isinstance(self._sink, io.StringIO):
-            self._out.write(self._sink.getvalue())
+        if self._held is not None:
+            self._out.write(self._held.getvalue())
         self._out.flush()
 
     def extend(self, records: Iterable[Mapping[str, Any]]) -> None:

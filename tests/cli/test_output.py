@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 
 import pytest
 
 from ec_async._cli import main
 
-from .conftest import World
+from .conftest import Terminal, World
 
 DEVICE_COLUMNS = [
     "id",
@@ -176,6 +177,30 @@ class TestCsv:
         assert [["id", "name"], [user_id, "w-ann"]] == list(
             csv.reader(io.StringIO(capsys.readouterr().out))
         )
+
+
+class TestStreams:
+    """Whatever stdout is, each record is printed once."""
+
+    @pytest.mark.parametrize("stream", [io.StringIO, Terminal])
+    def test_each_row_once(
+        self,
+        stream: type[io.StringIO],
+        as_admin: object,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A StringIO (a caller embedding main) or a terminal: the header and four users."""
+        out = stream()
+        monkeypatch.setattr(sys, "stdout", out)
+
+        assert 0 == main(["users", "list", "-o", "csv", "--columns", "name"])
+        assert [
+            "name",
+            "acme-admin",
+            "acme-auditor",
+            "acme-observer",
+            "acme-operator",
+        ] == out.getvalue().splitlines()
 
 
 class TestColumns:
