@@ -73,8 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # more, and keep Python from complaining as it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as exc:
+        # Writing the output failed (a full disk, a closed terminal).
+        _error(" ".join(str(exc).split()))
+        return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - a command line shows no traceback.
-        _error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        # Its message may quote what it was given; the type alone is safe to show.
+        _error(f"unexpected {type(exc).__name__}, a bug in ec-client: please report it")
         return EXIT_ERROR
 
 

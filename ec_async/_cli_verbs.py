@@ -160,9 +160,11 @@ def _add_list(actions: SubParsers, resource: Resource) -> argparse.ArgumentParse
 
 
 def _check_list(resource: Resource, args: argparse.Namespace) -> None:
-    recursive = getattr(args, "recursive", False)
-    if recursive and (args.all_accounts or args.all):
-        raise usage("--recursive lists every account already; leave out --all")
+    if getattr(args, "recursive", False):
+        if args.all_accounts or args.all:
+            raise usage("--recursive lists every account already; leave out --all")
+        if any(getattr(args, flag.keyword) for flag in resource.filters):
+            raise usage("--recursive takes no filters: the server lists every account")
     extra = {"account": None} if args.all_accounts else {}
     check_columns(args.columns, {**resource.schema(), **extra})
 

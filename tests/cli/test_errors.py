@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import sys
+
 import pytest
 
 from ec_async._cli import main
@@ -146,6 +150,33 @@ class TestLocalErrors:
         assert _one_line(capsys.readouterr().err).startswith("ec: error: ")
 
 
+class _FullDisk(io.StringIO):
+    """An output that cannot be written to."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class TestOutputErrors:
+    """The records cannot be written: one line, exit 1."""
+
+    def test_a_full_disk(
+        self,
+        as_admin: Emulator,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """The system's reason, without a traceback."""
+        monkeypatch.setattr(sys, "stdout", _FullDisk())
+        code = main(["users", "list", "-o", "csv"])
+
+        assert 1 == code
+        assert (
+            f"ec: error: [Errno {errno.ENOSPC}] No space left on device"
+            == _one_line(capsys.readouterr().err)
+        )
+
+
 class TestUsage:
     """Argument errors show the usage of the command they were given to."""
 
@@ -157,6 +188,7 @@ class TestUsage:
             (["devices", "list", "--limit", "0"], "must be at least 1, got 0"),
             (["devices", "get"], "the following arguments are required: ID"),
         ],
+        ids=["unknown flag", "bad choice", "bad number", "missing id"],
     )
     def test_the_subcommands_usage(
         self,
@@ -173,6 +205,16 @@ class TestUsage:
         assert err.startswith(f"usage: ec devices {command[1]} ")
         assert f"\nec devices {command[1]}: error: " in err
         assert complaint in err
+
+    @pytest.mark.parametrize("extra", [["--all"], ["--name", "acme-south"]])
+    def test_recursive_takes_no_paging_or_filters(
+        self, extra: list[str], as_admin: Emulator, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The server lists every account at once and ignores both: exit 2."""
+        code = main(["accounts", "list", "--recursive", *extra])
+
+        assert 2 == code
+        assert _one_line(capsys.readouterr().err).startswith("ec: error: --recursive ")
 
     def test_a_group_without_a_verb_shows_its_help(
         self, capsys: pytest.CaptureFixture[str]
