@@ -281,8 +281,12 @@ async def _count(resource: Resource, args: argparse.Namespace, ec: Client) -> in
     by = _split_of(resource, args)
     if args.all_accounts:
         return await count_everywhere(args, ec, resource, by)
-    with reporter(f"counting {resource.name}", resource.name, args) as report:
-        counts = await resource.count_in(view(ec, args), by, report)
+    if by is None:
+        counts = await resource.count_in(view(ec, args), None)
+    else:
+        # Only a split count pages, so only a split count shows progress.
+        with reporter(f"counting {resource.name}", resource.name, args) as report:
+            counts = await resource.count_in(view(ec, args), by, report)
     print_one({"scopeId": args.scope or ec.scope_id, **counts}, Output.of(args))
 
     return EXIT_OK

@@ -89,6 +89,16 @@ class TestOnATerminal:
         assert 0 == main(count)
         assert "\rcounting devices: 3 devices, " in terminal.getvalue()
 
+    def test_a_plain_count_draws_nothing(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One _count request does not page: no bar."""
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+
+        assert 0 == main(["devices", "count", "--scope", world.scope_id])
+        assert "" == terminal.getvalue()
+
 
 class TestOffATerminal:
     """stderr a file or a pipe: quiet unless asked."""
