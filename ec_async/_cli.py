@@ -1,8 +1,9 @@
-"""The ``ec`` command: log in, list, get and count accounts and devices, run the emulator.
+"""The ``ec`` command: log in; list, get, count and delete resources; run the emulator.
 
 Settings come from flags or the environment (``EC_BASE_URL``, ``EC_USERNAME``,
 ``EC_PASSWORD``, ``EC_API_KEY``). Secrets are never taken as flags: they come
-from the environment or a prompt, and no token is ever printed.
+from the environment or a prompt, and no token is ever printed. Errors are
+one line on stderr, never a traceback; the exit code says what kind.
 """
 
 from __future__ import annotations
@@ -10,20 +11,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import os
 import sqlite3
 import ssl
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._cli_common import (
+    EXIT_CODES,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    LOOPBACK_URL,
+    Runner,
+    exit_code,
+    one_line,
+)
+from ._cli_output import Output, add_output_flags, check_columns, print_one
 from ._cli_profiles import add_profile_commands
-from ._client import Client, Scope
-from ._convert import unstructure
-from ._errors import APIError, ConfigurationError, ECError
+from ._cli_verbs import add_resource_commands, examples
+from ._client import Client
+from ._errors import ConfigurationError, ECError
 from ._settings import Settings
 
 if TYPE_CHECKING:
@@ -31,116 +43,114 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NOT_FOUND = 4
-
+# A command that needs no server (the emulator, the demo).
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+_SESSION_COLUMNS = ("account", "scopeId", "userId", "expiresOn", "refreshExpiresOn")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
+    args, unknown = parser.parse_known_args(argv)
+    # Complain with the usage of the command the flags were given to.
+    command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+    if unknown:
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if not hasattr(args, "run") and not hasattr(args, "handler"):
+        command_parser.print_help()
         return EXIT_USAGE
     try:
-        return asyncio.run(handler(args))
+        check: Callable[[argparse.Namespace], None] | None = getattr(
+            args, "check", None
+        )
+        if check is not None:
+            check(args)
+        return asyncio.run(_dispatch(args))
     except ECError as exc:
-        print(f"ec: error: {exc}", file=sys.stderr)
-        return _exit_code(exc)
+        _error(one_line(exc))
+        return exit_code(exc)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader left (`ec devices list --all-accounts | head`); say nothing
         # more, and keep Python from complaining as it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as exc:
+        # Writing the output failed (a full disk, a closed terminal).
+        _error(" ".join(str(exc).split()))
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - a command line shows no traceback.
+        # Its message may quote what it was given; the type alone is safe to show.
+        _error(f"unexpected {type(exc).__name__}, a bug in ec-client: please report it")
+        return EXIT_ERROR
 
 
-def _exit_code(exc: ECError) -> int:
-    if isinstance(exc, ConfigurationError):
-        return EXIT_USAGE
-    if isinstance(exc, APIError) and exc.status in {401, 403}:
-        return EXIT_AUTH
-    if isinstance(exc, APIError) and exc.status == 404:
-        return EXIT_NOT_FOUND
-    return EXIT_ERROR
+def _error(text: str) -> None:
+    print(f"ec: error: {text}", file=sys.stderr)
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command, logged in first unless it needs no server."""
+    run: Runner | None = getattr(args, "run", None)
+    if run is None:
+        handler: Handler = args.handler
+        return await handler(args)
+    async with _client_from(args) as ec:
+        return await run(args, ec)
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ec",
-        description="Everyware Cloud from the command line.",
-        epilog="Example: EC_BASE_URL=http://127.0.0.1:8080/v1 EC_USERNAME=me ec devices list --all",
+        description="Everyware Cloud from the command line: every resource "
+        "answers list, get and count (and delete where it is safe).",
+        epilog=examples(
+            "ec emulator --seed minimal &",
+            f"export EC_BASE_URL={LOOPBACK_URL} EC_USERNAME=acme-admin EC_PASSWORD=...",
+            "ec devices list --all --status CONNECTED -o csv > connected.csv",
+            "ec devices count --all-accounts --by status",
+        )
+        + "\n\n"
+        + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_profile_flag(parser, default=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     login = commands.add_parser(
-        "login", help="check the credentials and show the session"
+        "login",
+        help="check the credentials and show the session",
+        description="Log in, show the session (never a token), and log out.",
+        epilog=examples(
+            f"EC_PASSWORD=... ec login --base-url {LOOPBACK_URL} --username acme-admin",
+            "EC_API_KEY=... ec login -o json",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_connection_flags(login)
-    login.set_defaults(handler=_login)
+    add_output_flags(login)
+    login.set_defaults(
+        run=_login,
+        check=lambda args: check_columns(args.columns, dict.fromkeys(_SESSION_COLUMNS)),
+        command_parser=login,
+    )
 
-    accounts = commands.add_parser("accounts", help="child accounts")
-    account_commands = accounts.add_subparsers(
-        title="accounts commands", metavar="ACTION"
-    )
-    accounts_list = account_commands.add_parser("list", help="list child accounts")
-    _add_connection_flags(accounts_list)
-    accounts_list.add_argument(
-        "--recursive", action="store_true", help="every descendant"
-    )
-    accounts_list.set_defaults(handler=_accounts_list)
+    for command in [login, *add_resource_commands(commands)]:
+        _add_connection_flags(command)
 
-    devices = commands.add_parser("devices", help="devices")
-    device_commands = devices.add_subparsers(title="devices commands", metavar="ACTION")
-    devices_list = device_commands.add_parser("list", help="list devices")
-    _add_connection_flags(devices_list)
-    devices_list.add_argument(
-        "--all", action="store_true", help="every page, not just the first"
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the embedded EC emulator",
+        description="Serve the embedded EC emulator until Ctrl+C.",
+        epilog=examples(
+            "ec emulator",
+            "ec emulator --seed minimal --port 0",
+            "ec emulator --latency 40 --fault 'GET /*/devices:503=0.1'",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    devices_list.add_argument("--client-id", help="only the device with this client id")
-    devices_list.add_argument(
-        "--status", help="connection status: CONNECTED, DISCONNECTED"
-    )
-    devices_list.add_argument(
-        "--limit", type=int, default=50, help="page size (default 50)"
-    )
-    devices_list.add_argument(
-        "--all-accounts",
-        action="store_true",
-        help="every page of the scope's account and of every account below it",
-    )
-    _add_fan_out_flags(devices_list)
-    devices_list.set_defaults(handler=_devices_list)
-    devices_count = device_commands.add_parser(
-        "count", help="count devices, per account with --all-accounts"
-    )
-    _add_connection_flags(devices_count)
-    devices_count.add_argument(
-        "--all-accounts",
-        action="store_true",
-        help="the scope's account and every account below it, one row each",
-    )
-    devices_count.add_argument(
-        "--by",
-        choices=["status"],
-        help="split the counts by connection status (reads every device)",
-    )
-    _add_fan_out_flags(devices_count)
-    devices_count.set_defaults(handler=_devices_count)
-    devices_get = device_commands.add_parser("get", help="show one device")
-    _add_connection_flags(devices_get)
-    devices_get.add_argument("device_id", metavar="ID")
-    devices_get.set_defaults(handler=_devices_get)
-
-    emulator = commands.add_parser("emulator", help="serve the embedded EC emulator")
+    emulator.set_defaults(command_parser=emulator)
     emulator.add_argument("--host", default="127.0.0.1", help="address to listen on")
     emulator.add_argument(
         "--port", type=int, default=8080, help="port (0 picks a free one)"
@@ -188,8 +198,15 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--keyfile", help="the certificate's key, if separate")
     emulator.set_defaults(handler=_emulator)
 
-    demo = commands.add_parser("demo", help="run the main job on the embedded emulator")
-    demo.set_defaults(handler=_demo)
+    demo = commands.add_parser(
+        "demo",
+        help="run the main job on the embedded emulator",
+        description="Start the demo emulator, walk every account and device, "
+        "and print a summary.",
+        epilog=examples("ec demo"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.set_defaults(handler=_demo, command_parser=demo)
 
     add_profile_commands(commands)
     return parser
@@ -219,7 +236,6 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scope", help="act in this child account id instead of your own"
     )
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def _add_profile_flag(parser: argparse.ArgumentParser, default: object) -> None:
@@ -230,18 +246,6 @@ def _add_profile_flag(parser: argparse.ArgumentParser, default: object) -> None:
         default=default,
         metavar="NAME",
         help="use this profile of the profile file (EC_PROFILE; see `ec profile`)",
-    )
-
-
-def _add_fan_out_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=16,
-        help="accounts worked on at once with --all-accounts (default 16)",
-    )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="show no progress on stderr"
     )
 
 
@@ -278,89 +282,20 @@ def _usage(message: str) -> ECError:
     return ConfigurationError(message)
 
 
-def _view(client: Client, args: argparse.Namespace) -> Client | Scope:
-    return client.scope(args.scope) if args.scope else client
-
-
-async def _login(args: argparse.Namespace) -> int:
-    async with _client_from(args) as ec:
-        account = await ec.accounts.current()
-        token = ec.access_token
-        assert token is not None  # the context manager logged in.
-        session = {
-            "account": account.name,
-            "scopeId": ec.scope_id,
-            "userId": ec.user_id,
-            "expiresOn": token.expires_on.isoformat(),
-            "refreshExpiresOn": token.refresh_expires_on.isoformat(),
-        }
-    _emit(
-        [session],
-        args.json,
-        ["account", "scopeId", "userId", "expiresOn", "refreshExpiresOn"],
-    )
-    return EXIT_OK
-
-
-async def _accounts_list(args: argparse.Namespace) -> int:
-    async with _client_from(args) as ec:
-        view = _view(ec, args)
-        if args.recursive:
-            accounts = list(await view.accounts.descendants())
-        else:
-            accounts = [account async for account in view.accounts.iter()]
-    rows = [unstructure(account) for account in accounts]
-    _emit(rows, args.json, ["id", "name", "parentAccountPath", "createdOn"])
-    return EXIT_OK
-
-
-async def _devices_list(args: argparse.Namespace) -> int:
-    if args.all_accounts:
-        from ._cli_fleet import list_devices_everywhere
-
-        return await list_devices_everywhere(args)
-    filters: dict[str, Any] = {
-        "client_id": args.client_id,
-        "status": args.status,
-        "fetch_attributes": ["connection"],
+async def _login(args: argparse.Namespace, ec: Client) -> int:
+    account = await ec.accounts.current()
+    token = ec.access_token
+    assert token is not None  # the client logged in before the command ran.
+    session = {
+        "account": account.name,
+        "scopeId": ec.scope_id,
+        "userId": ec.user_id,
+        "expiresOn": token.expires_on.isoformat(),
+        "refreshExpiresOn": token.refresh_expires_on.isoformat(),
     }
-    async with _client_from(args) as ec:
-        devices = _view(ec, args).devices
-        if args.all:
-            found = [
-                device
-                async for device in devices.iter(
-                    page_size=max(args.limit, 1), **filters
-                )
-            ]
-        else:
-            found = list(await devices.list(limit=args.limit, **filters))
-    rows = [_device_row(unstructure(device)) for device in found]
-    _emit(
-        rows,
-        args.json,
-        ["id", "clientId", "displayName", "connection", "modelName", "firmwareVersion"],
-    )
+    print_one(session, Output.of(args))
+
     return EXIT_OK
-
-
-async def _devices_count(args: argparse.Namespace) -> int:
-    from ._cli_fleet import count_devices
-
-    return await count_devices(args)
-
-
-async def _devices_get(args: argparse.Namespace) -> int:
-    async with _client_from(args) as ec:
-        device = await _view(ec, args).devices.get(args.device_id)
-    row = unstructure(device)
-    _emit([row], args.json, list(row))
-    return EXIT_OK
-
-
-def _device_row(document: dict[str, Any]) -> dict[str, Any]:
-    connection = document.get("connection") or {}
-    return {**document, "connection": connection.get("status", "")}
 
 
 async def _emulator(args: argparse.Namespace) -> int:
@@ -403,7 +338,7 @@ async def _serve(
         print(f"EC emulator serving {emu.base_url}")
         for fault in faults:
             print(f"  injecting faults into {fault.method} {fault.path}")
-        if args.seed in {"demo", "fleet"}:
+        if emu.seed.tenants:
             # The published demo credentials belong to the first tenant's admin.
             username = f"{emu.seed.tenants[0]}-admin"
             print(f"  user:     {username}")
@@ -433,53 +368,6 @@ async def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
     return await run_demo()
-
-
-def _emit(
-    rows: list[dict[str, Any]],
-    as_json: bool,
-    columns: list[str],
-    out: TextIO | None = None,
-) -> None:
-    stream = out or sys.stdout
-    if as_json:
-        json.dump(rows, stream, indent=2, default=str)
-        stream.write("\n")
-        return
-    _print_table(rows, columns, stream)
-
-
-def _print_table(
-    rows: list[dict[str, Any]], columns: list[str], stream: TextIO
-) -> None:
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-    widths = [
-        max([len(column), *(len(line[index]) for line in cells)])
-        for index, column in enumerate(columns)
-    ]
-    stream.write(
-        "  ".join(
-            column.ljust(width) for column, width in zip(columns, widths, strict=True)
-        ).rstrip()
-        + "\n"
-    )
-    for line in cells:
-        stream.write(
-            "  ".join(
-                cell.ljust(width) for cell, width in zip(line, widths, strict=True)
-            ).rstrip()
-            + "\n"
-        )
-    stream.write(f"({len(rows)} {'row' if len(rows) == 1 else 'rows'})\n")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if attrs.has(type(value)):
-        return str(unstructure(value))
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 if __name__ == "__main__":

@@ -56,49 +56,50 @@ class TestDevicesCount:
     def test_json_by_status_over_the_tree(
         self, tree: dict[str, str], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """--json gives a row per account and a summary, split by connection status."""
-        count = ["devices", "count", "--all-accounts", "--by", "status", "--json"]
+        """-o json gives a row per account, split by connection status."""
+        count = ["devices", "count", "--all-accounts", "--by", "status", "-o", "json"]
         status = main([*count, "--scope", tree["top"]])
         document = json.loads(capsys.readouterr().out)
 
         assert 0 == status
         rows = [
-            {key: row[key] for key in ("account", "depth", "devices", "error")}
+            {key: row[key] for key in ("account", "depth", "count", "error")}
             | {key: row[key] for key in _statuses(TOP)}
-            for row in document["accounts"]
+            for row in document
         ]
         assert [
-            {"account": "t-cli", "depth": 0, "devices": 6, "error": None}
+            {"account": "t-cli", "depth": 0, "count": 6, "error": None}
             | _statuses(TOP),
-            {"account": "t-cli-kid", "depth": 1, "devices": 4, "error": None}
+            {"account": "t-cli-kid", "depth": 1, "count": 4, "error": None}
             | _statuses(KID),
         ] == rows
-        summary = document["summary"]
-        assert {"accounts": 2, "failed": 0, "devices": 10} | {
-            name: _statuses(TOP)[name] + _statuses(KID)[name] for name in _statuses(TOP)
-        } == {key: value for key, value in summary.items() if key != "seconds"}
 
     def test_table_progress_and_summary(
         self, tree: dict[str, str], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """Without --json: a table, a summary line, and plain progress lines on stderr."""
-        status = main(["devices", "count", "--all-accounts", "--scope", tree["top"]])
+        """A table on stdout; the summary and, with --progress, plain lines on stderr."""
+        count = ["devices", "count", "--all-accounts", "--by", "status", "--progress"]
+        status = main([*count, "--scope", tree["top"]])
         out, err = capsys.readouterr()
 
         assert 0 == status
         assert "  t-cli-kid" in out
-        assert "10 devices in 2 accounts;" in out
+        connected = _statuses(TOP)["CONNECTED"] + _statuses(KID)["CONNECTED"]
+        assert f"10 devices ({connected} connected," in err
+        assert "in 2 accounts;" in err
         assert "counting devices: 2/2 accounts" in err
+        assert "accounts;" not in out
 
     def test_no_progress_keeps_stderr_quiet(
         self, tree: dict[str, str], capsys: pytest.CaptureFixture[str]
     ) -> None:
         """--no-progress prints nothing on stderr when all goes well."""
-        main(["devices", "count", "--scope", tree["kid"], "--no-progress", "--json"])
+        count = ["devices", "count", "--scope", tree["kid"], "--no-progress"]
+        main([*count, "--all-accounts", "-o", "json"])
         out, err = capsys.readouterr()
 
         assert "" == err
-        assert 4 == json.loads(out)["summary"]["devices"]
+        assert [4] == [row["count"] for row in json.loads(out)]
 
     def test_a_refused_account_is_reported_not_fatal(
         self,
@@ -124,17 +125,15 @@ class TestDevicesCount:
         )
         monkeypatch.setenv("EC_USERNAME", "t-cli-viewer")
 
-        status = main(["devices", "count", "--all-accounts", "--json"])
+        status = main(["devices", "count", "--all-accounts", "-o", "json"])
         out, err = capsys.readouterr()
-        document = json.loads(out)
+        rows = json.loads(out)
 
         assert 1 == status
-        assert [(6, None), (None, "PermissionDenied")] == [
-            (row["devices"], row["error"] and "PermissionDenied")
-            for row in document["accounts"]
+        assert [(6, None), (None, "403 SUBJECT_UNAUTHORIZED")] == [
+            (row["count"], row["error"] and row["error"][:24]) for row in rows
         ]
-        assert (1, 6) == (document["summary"]["failed"], document["summary"]["devices"])
-        assert "t-cli-kid" in err
+        assert "ec: error: t-cli-kid: 403 SUBJECT_UNAUTHORIZED: " in err
 
 
 class _Terminal(io.StringIO):
@@ -168,7 +167,8 @@ class TestProgress:
         monkeypatch.setattr(sys, "stderr", terminal)
         monkeypatch.setitem(sys.modules, "rich.progress", None)
 
-        main(["devices", "count", "--all-accounts", "--scope", tree["top"]])
+        count = ["devices", "count", "--all-accounts", "-o", "json"]
+        main([*count, "--scope", tree["top"]])
 
         text = terminal.getvalue()
         assert text.startswith("\rcounting devices: 1/2 accounts")
@@ -183,8 +183,8 @@ class TestDevicesListAllAccounts:
     def test_every_device_of_the_tree_with_its_account(
         self, tree: dict[str, str], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """--json lists all ten devices, each with the name of its account."""
-        listing = ["devices", "list", "--all-accounts", "--json", "--limit", "3"]
+        """-o json lists all ten devices, each with the name of its account."""
+        listing = ["devices", "list", "--all-accounts", "-o", "json", "--limit", "3"]
         status = main([*listing, "--scope", tree["top"]])
         rows = json.loads(capsys.readouterr().out)
 

@@ -157,17 +157,17 @@ def _commands(
     monkeypatch.setenv("EC_PASSWORD", DEMO_PASSWORD)
     codes = [
         main(["login", *as_admin]),
-        main(["login", *as_admin, "--json"]),
+        main(["login", *as_admin, "-o", "json"]),
         main(["devices", "list", *as_admin, "--all", "--limit", "4"]),
-        main(["devices", "list", *as_admin, "--json"]),
+        main(["devices", "list", *as_admin, "-o", "csv"]),
         main(["devices", "get", *as_admin, "AQ"]),
-        main(["accounts", "list", *as_admin, "--recursive", "--json"]),
+        main(["accounts", "list", *as_admin, "--recursive", "-o", "json"]),
     ]
     monkeypatch.setenv("EC_PASSWORD", WRONG_PASSWORD)
     codes.append(main(["login", *as_admin]))
     monkeypatch.delenv("EC_PASSWORD")
     monkeypatch.setenv("EC_API_KEY", DEMO_API_KEY)
-    codes.append(main(["login", *common, "--json"]))
+    codes.append(main(["login", *common, "-o", "json"]))
     captured = capsys.readouterr()
     evidence.texts += [captured.out, captured.err]
 

@@ -171,7 +171,8 @@ class TestTls:
                     ADMIN,
                     "--ca-bundle",
                     str(pki.server.ca),
-                    "--json",
+                    "-o",
+                    "json",
                 ]
             )
 

@@ -235,7 +235,7 @@ class TestConnecting:
 
     @staticmethod
     def _devices(capsys: pytest.CaptureFixture[str], *argv: str) -> int:
-        code, out, err = _run(capsys, *argv, "--json")
+        code, out, err = _run(capsys, *argv, "-o", "json")
         assert (0, "") == (code, err)
         return len(json.loads(out))
 
@@ -256,10 +256,10 @@ class TestConnecting:
     ) -> None:
         """Without --profile or EC_PROFILE the default one serves."""
         _run(capsys, "profile", "use", "lab")
-        code, out, _ = _run(capsys, "login", "--json")
+        code, out, _ = _run(capsys, "login", "-o", "json")
 
         assert 0 == code
-        assert "acme" == json.loads(out)[0]["account"]
+        assert "acme" == json.loads(out)["account"]
 
     def test_a_flag_beats_the_profile(
         self, served: Emulator, config_file: Path, capsys: pytest.CaptureFixture[str]
