@@ -158,7 +158,8 @@ class TokenManager:
             session = self._session
             if session is not None and not self._needs_renewal(session):
                 self._sent[session.generation] += 1
-                return Bearer(session.token.token_id, session.generation)
+                token = session.token
+                return Bearer(token.token_id, session.generation, token.scope_id)
             try:
                 if session is None:
                     await self._renew(None)
