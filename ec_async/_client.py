@@ -9,11 +9,12 @@ import os
 import ssl
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+import aiohttp
 import attrs
 
 from ._access import AccessInfos
@@ -243,6 +244,8 @@ class Client(_Resources):
     ``rate_limit`` caps the requests per second of everything the client
     sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
     caps those in flight.
+
+    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
     """
 
     base_url: str
@@ -267,6 +270,7 @@ class Client(_Resources):
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         _check_base_url(base_url, allow_insecure_http)
         tls = _tls_context(ca_bundle, client_cert, client_key, ssl_context)
@@ -279,12 +283,14 @@ class Client(_Resources):
         if max_body_size < 1:
             msg = f"max_body_size must be at least 1 byte, got {max_body_size}"
             raise ConfigurationError(msg)
+        _check_trace_configs(trace_configs)
 
         self.base_url = base_url.rstrip("/")
         self._http = HttpSession(
             max_connections=max_connections,
             max_body_size=max_body_size,
             ssl_context=tls,
+            trace_configs=trace_configs,
         )
         pipeline = Pipeline(
             base_url=self.base_url,
@@ -474,6 +480,13 @@ def _tls_context(
             )
             raise ConfigurationError(msg) from exc
     return context
+
+
+def _check_trace_configs(trace_configs: object) -> None:
+    given = trace_configs if isinstance(trace_configs, Sequence) else [trace_configs]
+    if not all(isinstance(config, aiohttp.TraceConfig) for config in given):
+        msg = "trace_configs must be a list of aiohttp.TraceConfig"
+        raise ConfigurationError(msg)
 
 
 def _rate_limiter(rate_limit: RateLimit | float | None) -> RateLimiter | None:
