@@ -40,6 +40,7 @@ from ._http import HttpSession, Timeouts
 from ._jobs import Jobs, JobStepDefinitions, TriggerDefinitions
 from ._me import CurrentUser
 from ._models import AccessToken
+from ._observe import CallObserver, check_observers
 from ._pipeline import Pipeline, RetryPolicy
 from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding, operation
@@ -245,7 +246,9 @@ class Client(_Resources):
     sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
     caps those in flight.
 
-    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
+    ``observers`` are told when each API call starts and ends (see
+    ``CallObserver``), and ``trace_configs`` are aiohttp's hooks into every
+    HTTP request sent.
     """
 
     base_url: str
@@ -270,6 +273,7 @@ class Client(_Resources):
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         _check_base_url(base_url, allow_insecure_http)
@@ -283,6 +287,7 @@ class Client(_Resources):
         if max_body_size < 1:
             msg = f"max_body_size must be at least 1 byte, got {max_body_size}"
             raise ConfigurationError(msg)
+        watchers = check_observers(observers)
         _check_trace_configs(trace_configs)
 
         self.base_url = base_url.rstrip("/")
@@ -299,6 +304,7 @@ class Client(_Resources):
             retry=retry or RetryPolicy(),
             max_connections=max_connections,
             rate_limiter=_rate_limiter(rate_limit),
+            observers=watchers,
         )
         self._tokens = TokenManager(
             AuthCalls(pipeline),

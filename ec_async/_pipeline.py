@@ -1,9 +1,9 @@
 """The request pipeline: small stages from an operation call to decoded JSON.
 
-``render`` (pure) → ``retrying`` → ``authorized`` → ``throttled`` (when a
-rate limit is set) → ``HttpSession.send`` → ``decode`` (pure). Each stage is
-a short function so that later concerns (tracing) slot in between without
-touching the others.
+``render`` (pure) → ``observed`` (when the client has call observers) →
+``retrying`` → ``authorized`` → ``throttled`` (when a rate limit is set) →
+``HttpSession.send`` → ``decode`` (pure). Each stage is a short function so
+that later concerns slot in between without touching the others.
 
 Every record logged about a request carries the same ``extra`` fields:
 ``ec_operation``, ``ec_scope_id``, ``ec_device_id``, ``ec_attempt``,
@@ -19,7 +19,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -38,6 +38,7 @@ from ._errors import (
     error_from_response,
 )
 from ._http import HttpSession, RawResponse, Timeouts
+from ._observe import CallObserver, ObservedCall, ended, started
 from ._ratelimit import RateLimiter
 
 __all__ = [
@@ -251,6 +252,7 @@ class _Progress:
     replayed: bool = False
     answer_lost: bool = False
     last_failure: str | None = None
+    status: int | None = None
     own_scope_id: str | None = None
 
     def scope_id(self, call: Call) -> str | None:
@@ -296,6 +298,7 @@ class Pipeline:
         retry: RetryPolicy,
         max_connections: int = 100,
         rate_limiter: RateLimiter | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
@@ -306,6 +309,7 @@ class Pipeline:
         # no token grows old, or is refreshed away, while its call queues.
         self._connections = asyncio.Semaphore(max_connections)
         self._rate_limiter = rate_limiter
+        self._observers = tuple(observers)
 
     @property
     def timeouts(self) -> Timeouts:
@@ -316,13 +320,47 @@ class Pipeline:
         """Connect the token manager: where bearers come from, who hears of 401s."""
         self._tokens = tokens
 
-    async def send(self, call: Call) -> Any:
-        """Send a call and return its decoded JSON body (``None`` when empty)."""
+    def send(self, call: Call) -> Coroutine[Any, Any, Any]:
+        """Send a call; awaiting it gives the decoded JSON body (``None`` when empty).
+
+        Not itself a coroutine, so that a client without observers pays for no
+        extra one on every call.
+        """
+        progress = _Progress(started=time.perf_counter())
+        if self._observers:
+            return self._observed(call, progress)
+        return self._answered(call, progress)
+
+    async def _observed(self, call: Call, progress: _Progress) -> Any:
+        """The call between its observers' ``call_started`` and ``call_ended``."""
+        operation = call.operation
+        observed = ObservedCall(
+            operation_id=operation.id,
+            method=operation.method,
+            path_template=operation.path,
+            base_url=self.base_url,
+            scope_id=call.path_params.get("scopeId"),
+            device_id=call.path_params.get("deviceId"),
+        )
+        states = started(self._observers, observed)
+        try:
+            return await self._answered(call, progress)
+        except BaseException as exc:
+            observed.error = exc
+            raise
+        finally:
+            observed.elapsed = progress.elapsed()
+            observed.attempts = progress.sent
+            observed.status = progress.status
+            observed.scope_id = progress.scope_id(call)
+            ended(self._observers, observed, states)
+
+    async def _answered(self, call: Call, progress: _Progress) -> Any:
+        """The decoded answer, after every retry the deadline leaves time for."""
         self._http.check_open()
         path = render_path(call.operation.path, call.path_params)
         timeouts = call.timeouts or self._timeouts
         retry = call.retry or self._retry
-        progress = _Progress(started=time.perf_counter())
         if timeouts.total is not None:
             progress.deadline = asyncio.get_running_loop().time() + timeouts.total
         deadline = asyncio.timeout_at(progress.deadline)
@@ -513,6 +551,7 @@ class Pipeline:
                 )
             raise
 
+        progress.status = response.status
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms",

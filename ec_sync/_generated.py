@@ -23,6 +23,7 @@ from ec_async import (
     Account,
     AccountCreator,
     AccountNode,
+    CallObserver,
     ChannelInfo,
     ClientInfo,
     CommandOutput,
@@ -528,7 +529,9 @@ class Client:
     sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
     caps those in flight.
 
-    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
+    ``observers`` are told when each API call starts and ends (see
+    ``CallObserver``), and ``trace_configs`` are aiohttp's hooks into every
+    HTTP request sent.
 
     Calls block the calling thread while the async client works on a private event
     loop, in a daemon thread that this client alone owns; so threads may share one
@@ -558,6 +561,7 @@ class Client:
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._portal = Portal("ec_sync.Client")
@@ -580,6 +584,7 @@ class Client:
             ssl_context=ssl_context,
             allow_insecure_http=allow_insecure_http,
             verify_key=verify_key,
+            observers=observers,
             trace_configs=trace_configs,
         )
 
