@@ -247,8 +247,8 @@ class Client(_Resources):
     caps those in flight.
 
     ``observers`` are told when each API call starts and ends (see
-    ``CallObserver``), and ``trace_configs`` are aiohttp's hooks into every
-    HTTP request sent.
+    ``CallObserver``; ``ec_async.otel`` traces calls with OpenTelemetry), and
+    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
     """
 
     base_url: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import datetime as dt
 import enum
 import inspect
@@ -485,7 +486,11 @@ class TokenManager:
         if self._logged_out:
             return
         if self._keeper is None or self._keeper.done():
-            self._keeper = asyncio.get_running_loop().create_task(self._keep_fresh())
+            # A context of its own: the keeper outlives the call that started
+            # it, so its refreshes must not show up inside that call's trace.
+            self._keeper = asyncio.get_running_loop().create_task(
+                self._keep_fresh(), context=contextvars.Context()
+            )
             self._keeper.add_done_callback(_report_keeper_crash)
 
     async def _stop_keeper(self) -> None:

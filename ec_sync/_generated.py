@@ -530,8 +530,8 @@ class Client:
     caps those in flight.
 
     ``observers`` are told when each API call starts and ends (see
-    ``CallObserver``), and ``trace_configs`` are aiohttp's hooks into every
-    HTTP request sent.
+    ``CallObserver``; ``ec_async.otel`` traces calls with OpenTelemetry), and
+    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
 
     Calls block the calling thread while the async client works on a private event
     loop, in a daemon thread that this client alone owns; so threads may share one
