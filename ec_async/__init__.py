@@ -215,6 +215,10 @@ from ._models import (
     Organization,
     Position,
 )
+from ._observe import (
+    CallObserver,
+    ObservedCall,
+)
 from ._permission_models import (
     AccessPermission,
     Permission,
@@ -290,6 +294,7 @@ __all__ = [
     "AttributeOption",
     "AuthenticationError",
     "BadRequest",
+    "CallObserver",
     "ChannelInfo",
     "Client",
     "ClientClosed",
@@ -405,6 +410,7 @@ __all__ = [
     "MfaRequired",
     "NotAuthenticated",
     "NotFound",
+    "ObservedCall",
     "OpenIdConnectTokens",
     "OperationNotification",
     "OperationNotifications",

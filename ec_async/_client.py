@@ -8,10 +8,11 @@ import os
 import ssl
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 import attrs
 
 from ._access import AccessInfos
@@ -37,6 +38,7 @@ from ._http import HttpSession, Timeouts
 from ._jobs import Jobs, JobStepDefinitions, TriggerDefinitions
 from ._me import CurrentUser
 from ._models import AccessToken
+from ._observe import CallObserver, check_observers
 from ._pipeline import Pipeline, RetryPolicy
 from ._ratelimit import RateLimit, RateLimiter
 from ._resources import OWN_SCOPE, ScopeBinding, operation
@@ -243,6 +245,10 @@ class Client(_Resources):
     ``rate_limit`` caps the requests per second of everything the client
     sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
     caps those in flight.
+
+    ``observers`` are told when each API call starts and ends (see
+    ``CallObserver``; ``ec_async.otel`` traces calls with OpenTelemetry), and
+    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
     """
 
     base_url: str
@@ -267,6 +273,8 @@ class Client(_Resources):
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         check_base_url(base_url, allow_insecure_http)
         tls = _tls_context(ca_bundle, client_cert, client_key, ssl_context)
@@ -279,12 +287,15 @@ class Client(_Resources):
         if max_body_size < 1:
             msg = f"max_body_size must be at least 1 byte, got {max_body_size}"
             raise ConfigurationError(msg)
+        watchers = check_observers(observers)
+        _check_trace_configs(trace_configs)
 
         self.base_url = base_url.rstrip("/")
         self._http = HttpSession(
             max_connections=max_connections,
             max_body_size=max_body_size,
             ssl_context=tls,
+            trace_configs=trace_configs,
         )
         pipeline = Pipeline(
             base_url=self.base_url,
@@ -293,6 +304,7 @@ class Client(_Resources):
             retry=retry or RetryPolicy(),
             max_connections=max_connections,
             rate_limiter=_rate_limiter(rate_limit),
+            observers=watchers,
         )
         self._tokens = TokenManager(
             AuthCalls(pipeline),
@@ -506,6 +518,13 @@ def _tls_context(
             )
             raise ConfigurationError(msg) from exc
     return context
+
+
+def _check_trace_configs(trace_configs: object) -> None:
+    given = trace_configs if isinstance(trace_configs, Sequence) else [trace_configs]
+    if not all(isinstance(config, aiohttp.TraceConfig) for config in given):
+        msg = "trace_configs must be a list of aiohttp.TraceConfig"
+        raise ConfigurationError(msg)
 
 
 def _rate_limiter(rate_limit: RateLimit | float | None) -> RateLimiter | None:

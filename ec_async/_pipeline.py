@@ -1,9 +1,13 @@
 """The request pipeline: small stages from an operation call to decoded JSON.
 
-``render`` (pure) → ``retrying`` → ``authorized`` → ``throttled`` (when a
-rate limit is set) → ``HttpSession.send`` → ``decode`` (pure). Each stage is
-a short function so that later concerns (tracing) slot in between without
-touching the others.
+``render`` (pure) → ``observed`` (when the client has call observers) →
+``retrying`` → ``authorized`` → ``throttled`` (when a rate limit is set) →
+``HttpSession.send`` → ``decode`` (pure). Each stage is a short function so
+that later concerns slot in between without touching the others.
+
+Every record logged about a request carries the same ``extra`` fields:
+``ec_operation``, ``ec_scope_id``, ``ec_device_id``, ``ec_attempt``,
+``ec_status``, ``ec_error`` and ``ec_elapsed`` (see ``_fields``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -27,12 +31,14 @@ from ._errors import (
     APIError,
     ConfigurationError,
     DecodeError,
+    ECError,
     RequestTimeout,
     TLSError,
     TransportError,
     error_from_response,
 )
 from ._http import HttpSession, RawResponse, Timeouts
+from ._observe import CallObserver, ObservedCall, ended, started
 from ._ratelimit import RateLimiter
 
 __all__ = [
@@ -48,6 +54,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("ec_async.pipeline")
+
+# The scopeId that stands for the caller's own account.
+_OWN_SCOPE = "_"
 
 QueryValue = str | int | bool | Sequence[str] | None
 
@@ -70,10 +79,11 @@ class Operation:
 
 @attrs.frozen
 class Bearer:
-    """The access token one request is sent with, and its generation."""
+    """The access token one request is sent with, its generation and its account."""
 
     value: str = attrs.field(repr=False)
     generation: int
+    scope_id: str | None = None
 
 
 @attrs.frozen
@@ -229,14 +239,32 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 
 @attrs.define
 class _Progress:
-    """What one call has done so far, for its retries, deadline and messages."""
+    """What one call has done so far, for its retries, deadline and messages.
 
-    deadline: float | None
+    ``attempt`` counts the tries the retry policy allows; ``sent`` every
+    request, a replay after a refused token included.
+    """
+
+    started: float
+    deadline: float | None = None
     attempt: int = 1
     sent: int = 0
     replayed: bool = False
     answer_lost: bool = False
     last_failure: str | None = None
+    status: int | None = None
+    own_scope_id: str | None = None
+
+    def scope_id(self, call: Call) -> str | None:
+        """The account the call acts in: ``_`` resolved once its token is known."""
+        scope_id = call.path_params.get("scopeId")
+        if scope_id == _OWN_SCOPE and self.own_scope_id is not None:
+            return self.own_scope_id
+        return scope_id
+
+    def elapsed(self) -> float:
+        """Seconds since the call started."""
+        return time.perf_counter() - self.started
 
     def leaves_time_for(self, delay: float) -> bool:
         """Whether waiting ``delay`` seconds still leaves time to try again."""
@@ -270,6 +298,7 @@ class Pipeline:
         retry: RetryPolicy,
         max_connections: int = 100,
         rate_limiter: RateLimiter | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http
@@ -280,6 +309,7 @@ class Pipeline:
         # no token grows old, or is refreshed away, while its call queues.
         self._connections = asyncio.Semaphore(max_connections)
         self._rate_limiter = rate_limiter
+        self._observers = tuple(observers)
 
     @property
     def timeouts(self) -> Timeouts:
@@ -290,16 +320,49 @@ class Pipeline:
         """Connect the token manager: where bearers come from, who hears of 401s."""
         self._tokens = tokens
 
-    async def send(self, call: Call) -> Any:
-        """Send a call and return its decoded JSON body (``None`` when empty)."""
+    def send(self, call: Call) -> Coroutine[Any, Any, Any]:
+        """Send a call; awaiting it gives the decoded JSON body (``None`` when empty).
+
+        Not itself a coroutine, so that a client without observers pays for no
+        extra one on every call.
+        """
+        progress = _Progress(started=time.perf_counter())
+        if self._observers:
+            return self._observed(call, progress)
+        return self._answered(call, progress)
+
+    async def _observed(self, call: Call, progress: _Progress) -> Any:
+        """The call between its observers' ``call_started`` and ``call_ended``."""
+        operation = call.operation
+        observed = ObservedCall(
+            operation_id=operation.id,
+            method=operation.method,
+            path_template=operation.path,
+            base_url=self.base_url,
+            scope_id=call.path_params.get("scopeId"),
+            device_id=call.path_params.get("deviceId"),
+        )
+        states = started(self._observers, observed)
+        try:
+            return await self._answered(call, progress)
+        except BaseException as exc:
+            observed.error = exc
+            raise
+        finally:
+            observed.elapsed = progress.elapsed()
+            observed.attempts = progress.sent
+            observed.status = progress.status
+            observed.scope_id = progress.scope_id(call)
+            ended(self._observers, observed, states)
+
+    async def _answered(self, call: Call, progress: _Progress) -> Any:
+        """The decoded answer, after every retry the deadline leaves time for."""
         self._http.check_open()
         path = render_path(call.operation.path, call.path_params)
         timeouts = call.timeouts or self._timeouts
         retry = call.retry or self._retry
-        loop = asyncio.get_running_loop()
-        progress = _Progress(
-            deadline=None if timeouts.total is None else loop.time() + timeouts.total
-        )
+        if timeouts.total is not None:
+            progress.deadline = asyncio.get_running_loop().time() + timeouts.total
         deadline = asyncio.timeout_at(progress.deadline)
         try:
             async with deadline:
@@ -322,9 +385,13 @@ class Pipeline:
         while True:
             # Outside the try: a login's own failures are not retried again here.
             bearer = await self._bearer_for(call)
+            if bearer is not None:
+                progress.own_scope_id = bearer.scope_id
             progress.sent += 1
             try:
-                response = await self._leased_attempt(call, path, bearer, timeouts)
+                response = await self._leased_attempt(
+                    call, path, bearer, timeouts, progress
+                )
             except (TransportError, RequestTimeout) as exc:
                 if await self._retried(call, path, retry, progress, exc):
                     continue
@@ -356,8 +423,10 @@ class Pipeline:
         failure: TransportError | RequestTimeout | RawResponse,
     ) -> bool:
         """Wait before the next attempt and say so, or say there is none."""
+        status = None
         if isinstance(failure, RawResponse):
             error = None
+            status = failure.status
             reason = f"status {failure.status}"
             delay = retry.delay(progress.attempt, retry_after_seconds(failure.headers))
         else:
@@ -376,9 +445,9 @@ class Pipeline:
             call.operation.method,
             path,
             delay,
-            progress.attempt,
+            progress.sent,
             reason,
-            extra={"ec_operation": call.operation.id, "ec_attempt": progress.attempt},
+            extra=_fields(call, progress, status, error),
         )
         await asyncio.sleep(delay)
         progress.attempt += 1
@@ -420,10 +489,15 @@ class Pipeline:
             raise
 
     async def _leased_attempt(
-        self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts
+        self,
+        call: Call,
+        path: str,
+        bearer: Bearer | None,
+        timeouts: Timeouts,
+        progress: _Progress,
     ) -> RawResponse:
         try:
-            return await self._attempt(call, path, bearer, timeouts)
+            return await self._attempt(call, path, bearer, timeouts, progress)
         finally:
             # Answered, failed or cancelled: a refresh waiting for the requests
             # sent with this token need not wait for this one any more.
@@ -437,7 +511,12 @@ class Pipeline:
             await self._tokens.rejected(generation)
 
     async def _attempt(
-        self, call: Call, path: str, bearer: Bearer | None, timeouts: Timeouts
+        self,
+        call: Call,
+        path: str,
+        bearer: Bearer | None,
+        timeouts: Timeouts,
+        progress: _Progress,
     ) -> RawResponse:
         headers = {"Accept": "application/json"}
         body = None
@@ -450,15 +529,29 @@ class Pipeline:
         url = self.base_url + path + _encode_query(call.query)
         await self._throttled()
         started = time.perf_counter()
-        response = await self._http.send(
-            call.operation.method,
-            url,
-            headers=headers,
-            body=body,
-            timeouts=timeouts,
-            read_timeout=call.read_timeout,
-            label=f"{call.operation.method} {path}",
-        )
+        try:
+            response = await self._http.send(
+                call.operation.method,
+                url,
+                headers=headers,
+                body=body,
+                timeouts=timeouts,
+                read_timeout=call.read_timeout,
+                label=f"{call.operation.method} {path}",
+            )
+        except ECError as exc:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s failed after %.1f ms: %s",
+                    call.operation.method,
+                    path,
+                    (time.perf_counter() - started) * 1000,
+                    type(exc).__name__,
+                    extra=_fields(call, progress, None, exc),
+                )
+            raise
+
+        progress.status = response.status
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms",
@@ -466,7 +559,7 @@ class Pipeline:
                 path,
                 response.status,
                 (time.perf_counter() - started) * 1000,
-                extra={"ec_operation": call.operation.id, "ec_status": response.status},
+                extra=_fields(call, progress, response.status, None),
             )
         return response
 
@@ -476,6 +569,31 @@ class Pipeline:
         # call's total timeout.
         if self._rate_limiter is not None:
             await self._rate_limiter.wait()
+
+
+def _fields(
+    call: Call,
+    progress: _Progress,
+    status: int | None,
+    error: BaseException | None,
+) -> dict[str, Any]:
+    """The ``extra`` fields of a record about one request of a call.
+
+    Every such record carries all of them, ``None`` where one does not apply,
+    so a formatter may name any: the operation id, the account (``_``
+    resolved), the device the path names, which request of the call this is
+    (from 1), its HTTP status, the name of the error it failed with, and the
+    seconds since the call started. None of them can hold a secret.
+    """
+    return {
+        "ec_operation": call.operation.id,
+        "ec_scope_id": progress.scope_id(call),
+        "ec_device_id": call.path_params.get("deviceId"),
+        "ec_attempt": progress.sent,
+        "ec_status": status,
+        "ec_error": None if error is None else type(error).__name__,
+        "ec_elapsed": progress.elapsed(),
+    }
 
 
 def _encode_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -500,6 +618,7 @@ def _settled(
             "%s %s: gone on retry, so the attempt whose answer was lost deleted it",
             call.operation.method,
             path,
+            extra=_fields(call, progress, response.status, None),
         )
         return RawResponse(204, {}, b"")
     return response

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import datetime as dt
 import enum
 import inspect
@@ -158,7 +159,8 @@ class TokenManager:
             session = self._session
             if session is not None and not self._needs_renewal(session):
                 self._sent[session.generation] += 1
-                return Bearer(session.token.token_id, session.generation)
+                token = session.token
+                return Bearer(token.token_id, session.generation, token.scope_id)
             try:
                 if session is None:
                     await self._renew(None)
@@ -484,7 +486,11 @@ class TokenManager:
         if self._logged_out:
             return
         if self._keeper is None or self._keeper.done():
-            self._keeper = asyncio.get_running_loop().create_task(self._keep_fresh())
+            # A context of its own: the keeper outlives the call that started
+            # it, so its refreshes must not show up inside that call's trace.
+            self._keeper = asyncio.get_running_loop().create_task(
+                self._keep_fresh(), context=contextvars.Context()
+            )
             self._keeper.add_done_callback(_report_keeper_crash)
 
     async def _stop_keeper(self) -> None:

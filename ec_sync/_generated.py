@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
+
 import ec_async
 from ec_async import (
     AccessInfo,
@@ -21,6 +23,7 @@ from ec_async import (
     Account,
     AccountCreator,
     AccountNode,
+    CallObserver,
     ChannelInfo,
     ClientInfo,
     CommandOutput,
@@ -527,6 +530,10 @@ class Client:
     sends (a number, or a ``RateLimit`` with a burst); ``max_connections``
     caps those in flight.
 
+    ``observers`` are told when each API call starts and ends (see
+    ``CallObserver``; ``ec_async.otel`` traces calls with OpenTelemetry), and
+    ``trace_configs`` are aiohttp's hooks into every HTTP request sent.
+
     Calls block the calling thread while the async client works on a private event
     loop, in a daemon thread that this client alone owns; so threads may share one
     client, and it works where an event loop already runs. ``close()``, or leaving
@@ -555,6 +562,8 @@ class Client:
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._portal = Portal("ec_sync.Client")
         self._async = self._portal.start(
@@ -576,6 +585,8 @@ class Client:
             ssl_context=ssl_context,
             allow_insecure_http=allow_insecure_http,
             verify_key=verify_key,
+            observers=observers,
+            trace_configs=trace_configs,
         )
 
     @property
