@@ -319,11 +319,22 @@ class Client(_Resources):
         self._created_at = "".join(traceback.format_stack(limit=6)[:-1])
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+    ) -> Self:
         """A client configured by ``settings``, such as ``Settings.resolve()`` gives.
 
         ``Client.from_settings(Settings.resolve())`` reads the ``EC_*``
-        variables and the default profile, as the ``ec`` command does.
+        variables and the default profile, as the ``ec`` command does. The
+        options that are objects rather than values (an SSL context, a key to
+        verify tokens with, observers, trace configs) are passed here, as to
+        the constructor.
         """
         if settings.username is not None and settings.password is None:
             msg = (
@@ -348,6 +359,10 @@ class Client(_Resources):
             client_cert=settings.client_cert,
             client_key=settings.client_key,
             allow_insecure_http=settings.allow_insecure_http,
+            ssl_context=ssl_context,
+            verify_key=verify_key,
+            observers=observers,
+            trace_configs=trace_configs,
         )
 
     async def __aenter__(self) -> Self:

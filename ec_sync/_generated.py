@@ -594,16 +594,32 @@ class Client:
         return self._async.base_url
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_key: str | Mapping[str, Any] | None = None,
+        observers: Sequence[CallObserver[Any]] = (),
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+    ) -> Self:
         """A client configured by ``settings``, such as ``Settings.resolve()`` gives.
 
         ``Client.from_settings(Settings.resolve())`` reads the ``EC_*``
-        variables and the default profile, as the ``ec`` command does.
+        variables and the default profile, as the ``ec`` command does. The
+        options that are objects rather than values (an SSL context, a key to
+        verify tokens with, observers, trace configs) are passed here, as to
+        the constructor.
         """
         instance = cls.__new__(cls)
         instance._portal = Portal("ec_sync.Client")
         instance._async = instance._portal.start(
-            ec_async.Client.from_settings, settings
+            ec_async.Client.from_settings,
+            settings,
+            ssl_context=ssl_context,
+            verify_key=verify_key,
+            observers=observers,
+            trace_configs=trace_configs,
         )
         return instance
 

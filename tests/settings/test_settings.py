@@ -680,6 +680,31 @@ class TestFromSettings:
 
         assert 10 == count
 
+    def test_object_options_reach_the_client(
+        self, served: Emulator, config_file: Path
+    ) -> None:
+        """An observer passed beside the settings hears the login and the count."""
+        environ = _environ(
+            config_file,
+            EC_BASE_URL=served.base_url,
+            EC_USERNAME=ADMIN,
+            EC_PASSWORD=DEMO_PASSWORD,
+        )
+        heard: list[str] = []
+
+        class Listener:
+            def call_started(self, call: ec_async.ObservedCall) -> None:
+                heard.append(call.operation_id)
+
+            def call_ended(self, call: ec_async.ObservedCall, state: None) -> None:
+                pass
+
+        settings = Settings.resolve(environ=environ)
+        with ec_sync.Client.from_settings(settings, observers=[Listener()]) as ec:
+            ec.devices.count()
+
+        assert ["authenticationUser", "deviceCount", "authenticationLogout"] == heard
+
     @pytest.mark.parametrize("package", [ec_async, ec_sync], ids=["async", "sync"])
     def test_a_user_without_a_password_is_refused(self, package: Any) -> None:
         """A username alone cannot log in: the error says where a password comes from."""
