@@ -343,7 +343,7 @@ async def _devices_get(args: argparse.Namespace) -> int:
 
 
 def _device_row(document: dict[str, Any]) -> dict[str, Any]:
-    connection = document.get("connection") or {}
+    connection: dict[str, Any] = document.get("connection") or {}
     return {**document, "connection": connection.get("status", "")}
 
 
@@ -457,7 +457,7 @@ def _print_table(
     stream.write(f"({len(rows)} {'row' if len(rows) == 1 else 'rows'})\n")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if attrs.has(type(value)):

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -201,7 +201,7 @@ def _emit_document(document: dict[str, Any], stream: TextIO) -> None:
 @contextmanager
 def _reporter(
     label: str, args: argparse.Namespace, stream: TextIO | None = None
-) -> Iterator[Callable[[bulk.Progress], None] | None]:
+) -> Generator[Callable[[bulk.Progress], None] | None, None, None]:
     """A progress callback on stderr, or ``None`` when asked for no progress."""
     out = stream or sys.stderr
     if args.no_progress:
@@ -226,7 +226,7 @@ def _reporter(
 @contextmanager
 def _rich_reporter(
     progress_class: Any, label: str, out: TextIO
-) -> Iterator[Callable[[bulk.Progress], None]]:
+) -> Generator[Callable[[bulk.Progress], None], None, None]:
     from rich.console import Console
 
     with progress_class(console=Console(file=out), transient=True) as bar:

@@ -429,9 +429,8 @@ class Client(_Resources):
         self._http.abandon()
 
 
-def _rebind(binding: ScopeBinding, scope_id: str) -> ScopeBinding:
-    given: object = scope_id  # checked at run time: callers may pass anything.
-    if not isinstance(given, str) or not given:
+def _rebind(binding: ScopeBinding, scope_id: object) -> ScopeBinding:
+    if not isinstance(scope_id, str) or not scope_id:
         msg = f"scope_id must be an account id string, got {scope_id!r}"
         raise ConfigurationError(msg)
     return attrs.evolve(binding, scope_id=scope_id)

@@ -109,7 +109,7 @@ class Call:
     """An operation with its arguments, ready to be rendered and sent."""
 
     operation: Operation
-    path_params: Mapping[str, str] = attrs.field(factory=dict)
+    path_params: Mapping[str, str] = attrs.field(factory=dict[str, str])
     query: Sequence[tuple[str, str]] = ()
     # Login and refresh bodies hold secrets: keep every body out of reprs.
     body: Any = attrs.field(default=None, repr=False)
@@ -250,6 +250,7 @@ class TokenSource(Protocol):
 
     async def bearer(self) -> Bearer:
         """The token to send now; give it back to ``release`` afterwards."""
+        ...
 
     def release(self, bearer: Bearer) -> None:
         """The request sent with ``bearer`` was answered or abandoned."""
