@@ -8,7 +8,7 @@ import logging
 import os
 import ssl
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from types import TracebackType
 
 from aiohttp import web
@@ -191,7 +191,7 @@ class Emulator:
         config: EmulatorConfig = EmulatorConfig(),  # noqa: B008 - frozen, shared safely
         observers: Sequence[ExchangeObserver] = (),
         ssl_context: ssl.SSLContext | None = None,
-    ) -> Iterator[Emulator]:
+    ) -> Generator[Emulator, None, None]:
         """Run an emulator on its own event loop in a daemon thread.
 
         For synchronous callers that block their own thread while they talk to
