@@ -22,7 +22,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -73,7 +73,7 @@ ATTRIBUTE_TYPES: Final[dict[tuple[str, str], str]] = {}
 # entry that matches nothing fails the run.
 PAGED_ITERATORS: Final = {"iter": "iter_pages"}
 
-_ASYNC_ITERATORS: Final = {
+_ASYNC_ITERATORS: Final[dict[object, str]] = {
     collections.abc.AsyncIterator: "Iterator",
     collections.abc.AsyncIterable: "Iterable",
     collections.abc.AsyncGenerator: "Iterator",
@@ -81,7 +81,7 @@ _ASYNC_ITERATORS: Final = {
     typing.AsyncIterable: "Iterable",
     typing.AsyncGenerator: "Iterator",
 }
-_ASYNC_ONLY: Final = {
+_ASYNC_ONLY: Final[set[object]] = {
     collections.abc.Awaitable,
     collections.abc.Coroutine,
     typing.Awaitable,
@@ -112,8 +112,8 @@ class Kind(enum.Enum):
 class Imports:
     """The imports a generated module needs, collected while rendering it."""
 
-    names: dict[str, set[str]] = attrs.field(factory=dict)
-    modules: set[str] = attrs.field(factory=set)
+    names: dict[str, set[str]] = attrs.field(factory=dict[str, set[str]])
+    modules: set[str] = attrs.field(factory=set[str])
 
     def name(self, module: str, name: str) -> str:
         """Import ``name`` from ``module`` and return how to refer to it."""
@@ -154,9 +154,11 @@ class Api:
     reexported: list[str]
     exported: dict[int, str]
     imports: Imports = attrs.field(factory=Imports)
-    used_rewrites: set[int] = attrs.field(factory=set)
-    used_attribute_types: set[tuple[str, str]] = attrs.field(factory=set)
-    used_paged_iterators: set[str] = attrs.field(factory=set)
+    used_rewrites: set[int] = attrs.field(factory=set[int])
+    used_attribute_types: set[tuple[str, str]] = attrs.field(
+        factory=set[tuple[str, str]]
+    )
+    used_paged_iterators: set[str] = attrs.field(factory=set[str])
 
     @classmethod
     def read(cls, module: ModuleType) -> Api:
@@ -182,7 +184,7 @@ class Api:
     def sync_name(self, obj: object) -> str | None:
         """The twin's name when ``obj`` is a class that gets one."""
         for name, klass in self.wrapped.items():
-            if klass is obj:
+            if obj is klass:
                 return name
         return None
 
@@ -245,7 +247,9 @@ class Api:
         if isinstance(value, float) and value == value and abs(value) != float("inf"):
             return repr(value)
         if isinstance(value, tuple):
-            items = [self.literal(item, where) for item in value]
+            # isinstance leaves a tuple's items unknown to the type checker.
+            members = cast("tuple[object, ...]", value)
+            items = [self.literal(item, where) for item in members]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
         if isinstance(value, enum.Enum):
             owner = self.reference(type(value), type(value).__name__, where)
@@ -322,7 +326,7 @@ def _speaks_async(klass: type, known: Iterable[type]) -> bool:
         ):
             return True
         returned = _return_object(function)
-        if returned in _ASYNC_ITERATORS or returned in known:
+        if returned in _ASYNC_ITERATORS or any(returned is klass for klass in known):
             return True
     return False
 
