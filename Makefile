@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/pyright
 
 generate: $(STAMP)
 	$(BIN)/python scripts/generate_sync.py
