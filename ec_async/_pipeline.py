@@ -272,7 +272,7 @@ class Pipeline:
         max_connections: int = 100,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         self._http = http
         self._timeouts = timeouts
         self._retry = retry

@@ -64,14 +64,14 @@ class Emulator:
         observers: Sequence[ExchangeObserver] = (),
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.seed = resolve_seed(seed)
+        self.seed: SeedSpec = resolve_seed(seed)
         self.database = database
         self.host = host
         self.port = port
         self.config = config
-        self.observers = tuple(observers)
-        self.counters = EmulatorCounters()
-        self.faults = Faults(config.faults, config.fault_seed)
+        self.observers: tuple[ExchangeObserver, ...] = tuple(observers)
+        self.counters: EmulatorCounters = EmulatorCounters()
+        self.faults: Faults = Faults(config.faults, config.fault_seed)
         self.ssl_context = ssl_context
         self._issued = IssuedSecrets()
         self._context: EmulatorContext | None = None

@@ -40,7 +40,7 @@ class TokenSigner:
         )
         public_key = key.public_key()
         self.private_key_pem = private_key_pem
-        self.public_key_pem = public_key.public_bytes(
+        self.public_key_pem: str = public_key.public_bytes(
             serialization.Encoding.PEM,
             serialization.PublicFormat.SubjectPublicKeyInfo,
         ).decode("ascii")
