@@ -10,7 +10,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 __all__ = ["cpu_seconds", "emulator_command", "peak_rss_bytes", "rss_bytes", "served"]
 
@@ -32,7 +32,9 @@ def emulator_command(seed: str, *, latency_ms: float = 0.0) -> list[str]:
 
 
 @contextlib.contextmanager
-def served(command: Sequence[str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+def served(
+    command: Sequence[str],
+) -> Generator[tuple[subprocess.Popen[str], list[str]], None, None]:
     """Run ``command`` until its first line is out; yield the process and that line."""
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module.
         list(command),

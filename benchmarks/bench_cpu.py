@@ -80,7 +80,8 @@ async def _compare(base_url: str) -> Figures:
 
             await _per_request(raw)  # Warm up both: connections, hooks, caches.
             await _per_request(ours)
-            raw_rounds, our_rounds = [], []
+            raw_rounds: list[float] = []
+            our_rounds: list[float] = []
             for _ in range(ROUNDS):
                 raw_rounds.append(await _per_request(raw))
                 our_rounds.append(await _per_request(ours))

@@ -76,7 +76,8 @@ async def _compare(base_url: str, scope_id: str) -> Figures:
                 await async_client.accounts.current()
                 sync_client.accounts.current()
 
-            async_calls, sync_calls = [], []
+            async_calls: list[float] = []
+            sync_calls: list[float] = []
             for _ in range(ROUNDS):
                 async_calls.append(await _sequential_async(async_client))
                 sync_calls.append(_sequential_sync(sync_client))

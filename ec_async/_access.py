@@ -77,8 +77,8 @@ class AccessInfoCreator:
     """What it takes to give a user its access info, with first permissions and roles."""
 
     user_id: str
-    permissions: list[Permission] = attrs.field(factory=list)
-    role_ids: list[str] = attrs.field(factory=list)
+    permissions: list[Permission] = attrs.field(factory=list[Permission])
+    role_ids: list[str] = attrs.field(factory=list[str])
     extra: dict[str, Any] = _extra()
 
 

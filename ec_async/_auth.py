@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from ._convert import structure
-from ._credentials import ApiKey, Credentials, OpenIdConnectTokens, UsernamePassword
-from ._errors import ConfigurationError, DecodeError
+from ._credentials import Credentials, OpenIdConnectTokens, UsernamePassword
+from ._errors import DecodeError
 from ._models import AccessToken
 from ._pipeline import Bearer, Call, Operation, Pipeline
 
@@ -75,19 +75,11 @@ class AuthCalls:
                 "idToken": credentials.id_token,
             }
             return await self._issue(Call(LOGIN_JWT, body=body, secret_body=True))
-        if isinstance(credentials, ApiKey):
-            return await self._issue(
-                Call(
-                    LOGIN_API_KEY,
-                    body={"apiKey": credentials.api_key},
-                    secret_body=True,
-                )
-            )
-        msg = (
-            f"the credentials provider returned a {type(credentials).__name__}; "
-            "it must return UsernamePassword, ApiKey or OpenIdConnectTokens"
+
+        # An API key: the token manager refused any other kind before this.
+        return await self._issue(
+            Call(LOGIN_API_KEY, body={"apiKey": credentials.api_key}, secret_body=True)
         )
-        raise ConfigurationError(msg)
 
     async def refresh(self, token: AccessToken) -> IssuedToken:
         """Exchange a token pair for a new one; the old pair stops working."""

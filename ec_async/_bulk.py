@@ -185,7 +185,7 @@ async def _stream(
         send.close()  # In case the producer was cancelled before it began.
 
 
-def check_concurrency(concurrency: int) -> None:
+def check_concurrency(concurrency: object) -> None:
     """Refuse a concurrency that is not a positive int, before anything is sent."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         msg = f"concurrency must be an int, got {concurrency!r}"

@@ -132,7 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_output_flags(login)
     login.set_defaults(
         run=_login,
-        check=lambda args: check_columns(args.columns, dict.fromkeys(_SESSION_COLUMNS)),
+        check=_check_session_columns,
         command_parser=login,
     )
 
@@ -210,6 +210,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_profile_commands(commands)
     return parser
+
+
+def _check_session_columns(args: argparse.Namespace) -> None:
+    columns: str | None = args.columns
+    check_columns(columns, dict.fromkeys(_SESSION_COLUMNS))
 
 
 def _add_connection_flags(parser: argparse.ArgumentParser) -> None:

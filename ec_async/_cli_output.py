@@ -21,6 +21,7 @@ import attrs
 
 from ._cli_common import usage
 from ._convert import wire_name
+from ._guards import is_mapping
 
 __all__ = [
     "FORMATS",
@@ -123,7 +124,7 @@ def value_at(record: Mapping[str, Any], column: str) -> Any:
     """The value a column names in a record, ``None`` where it is absent."""
     value: Any = record
     for part in column.split("."):
-        if not isinstance(value, Mapping):
+        if not is_mapping(value):
             return None
         value = value.get(part)
     return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import contextmanager
 from typing import Any, TextIO, TypeVar
 
@@ -40,7 +40,7 @@ def add_progress_flag(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def reporter(
     label: str, unit: str, args: argparse.Namespace, stream: TextIO | None = None
-) -> Iterator[Report | None]:
+) -> Generator[Report | None, None, None]:
     """A progress callback on standard error, or ``None`` when none is shown."""
     out = stream or sys.stderr
     if not (args.progress or (args.progress is None and out.isatty())):
@@ -77,7 +77,7 @@ async def counted(items: AsyncIterator[T], report: Report | None) -> AsyncIterat
 @contextmanager
 def _rich_reporter(
     progress_class: Any, label: str, unit: str, out: TextIO
-) -> Iterator[Report]:
+) -> Generator[Report, None, None]:
     from rich.console import Console
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 

@@ -69,12 +69,12 @@ class Resource:
     columns: tuple[str, ...]
     filters: tuple[Filter, ...] = ()
     # Keyword arguments every list() and iter() call takes, and iter() alone.
-    list_options: Mapping[str, Any] = attrs.field(factory=dict)
-    iter_options: Mapping[str, Any] = attrs.field(factory=dict)
+    list_options: Mapping[str, Any] = attrs.field(factory=dict[str, Any])
+    iter_options: Mapping[str, Any] = attrs.field(factory=dict[str, Any])
     record: Callable[[Any], dict[str, Any]] = unstructure
     # Columns the record adds to the model's fields.
     extra_columns: tuple[str, ...] = ()
-    count_by: Mapping[str, CountBy] = attrs.field(factory=dict)
+    count_by: Mapping[str, CountBy] = attrs.field(factory=dict[str, CountBy])
     deletable: bool = False
     # Whether `list --recursive` lists every descendant in one call.
     recursive: bool = False

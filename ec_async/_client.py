@@ -34,6 +34,7 @@ from ._domains import Domains
 from ._endpoints import EndpointInfos
 from ._errors import ClientClosed, ConfigurationError
 from ._groups_tags import Groups, Tags
+from ._guards import is_sequence
 from ._http import HttpSession, Timeouts
 from ._jobs import Jobs, JobStepDefinitions, TriggerDefinitions
 from ._me import CurrentUser
@@ -488,9 +489,8 @@ class Client(_Resources):
         self._http.abandon()
 
 
-def _rebind(binding: ScopeBinding, scope_id: str) -> ScopeBinding:
-    given: object = scope_id  # checked at run time: callers may pass anything.
-    if not isinstance(given, str) or not given:
+def _rebind(binding: ScopeBinding, scope_id: object) -> ScopeBinding:
+    if not isinstance(scope_id, str) or not scope_id:
         msg = f"scope_id must be an account id string, got {scope_id!r}"
         raise ConfigurationError(msg)
     return attrs.evolve(binding, scope_id=scope_id)
@@ -536,7 +536,9 @@ def _tls_context(
 
 
 def _check_trace_configs(trace_configs: object) -> None:
-    given = trace_configs if isinstance(trace_configs, Sequence) else [trace_configs]
+    given: Sequence[object] = (
+        trace_configs if is_sequence(trace_configs) else [trace_configs]
+    )
     if not all(isinstance(config, aiohttp.TraceConfig) for config in given):
         msg = "trace_configs must be a list of aiohttp.TraceConfig"
         raise ConfigurationError(msg)

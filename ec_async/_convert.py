@@ -12,7 +12,7 @@ import binascii
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
@@ -20,6 +20,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import ConfigurationError, DecodeError
+from ._guards import is_mapping
 
 __all__ = [
     "converter",
@@ -148,7 +149,7 @@ def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
     structure_known = make_dict_structure_fn(cls, converter, **overrides)
 
     def structure_model(data: Any, _: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if not is_mapping(data):
             msg = (
                 f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
             )
@@ -157,7 +158,7 @@ def _make_model_structure(cls: Any) -> Callable[[Any, Any], Any]:
         unwrapped = {
             key: value.get(wrapped[key], [])
             for key, value in data.items()
-            if key in wrapped and isinstance(value, Mapping)
+            if key in wrapped and is_mapping(value)
         }
 
         return structure_known({**data, **unwrapped, _EXTRA_KEY: extra}, cls)
@@ -253,19 +254,20 @@ def expect_model(value: object, model: type[T]) -> T:
     return value
 
 
-def request_body(instance: Any) -> dict[str, Any]:
+def request_body(instance: object) -> dict[str, Any]:
     """The JSON to send for a model: as ``unstructure``, less read-only fields.
 
     The spec marks ids, creation and modification stamps and a device's
     ``clientId`` read-only; the server takes them from the path or ignores
     them, so they are not sent.
     """
-    if not attrs.has(type(instance)):
-        msg = f"expected one of ec_async's models, got {type(instance).__name__}"
+    model = type(instance)
+    if not attrs.has(model):
+        msg = f"expected one of ec_async's models, got {model.__name__}"
         raise ConfigurationError(msg)
     read_only = {
         wire_name(field)
-        for field in attrs.fields(type(instance))
+        for field in attrs.fields(model)
         if field.metadata.get("read_only")
     }
     document: dict[str, Any] = unstructure(instance)

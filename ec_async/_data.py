@@ -24,6 +24,7 @@ from ._data_models import (
     metric_type_of,
 )
 from ._errors import ConfigurationError, DecodeError
+from ._guards import is_dict
 from ._models import ListResult
 from ._pipeline import Operation, query_params
 from ._resources import Collection, operation, paging_params
@@ -77,7 +78,7 @@ STREAM_PUBLISH = Operation(
 _READ_MARGIN = 10.0
 
 
-def _date(name: str, value: dt.datetime | None) -> str | None:
+def _date(name: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, dt.datetime):
@@ -306,7 +307,7 @@ class DataMessages(Collection[DataMessage]):
         if message.received_on is None:
             message = attrs.evolve(message, received_on=dt.datetime.now(dt.UTC))
         document = await self._send(MESSAGE_STORE, body=request_body(message))
-        new_id = document.get("id") if isinstance(document, dict) else None
+        new_id = document.get("id") if is_dict(document) else None
         if not isinstance(new_id, str):
             msg = f"{MESSAGE_STORE.path}: expected the new message id in the answer"
             raise DecodeError(msg)

@@ -19,6 +19,7 @@ import attrs
 
 from ._convert import converter, format_datetime, parse_datetime
 from ._errors import ConfigurationError
+from ._guards import is_mapping
 from ._models import Position, _extra, _read_only
 
 __all__ = [
@@ -71,7 +72,7 @@ def _known_type(name: str) -> MetricType | None:
         return None
 
 
-def metric_type_of(value: MetricValue) -> MetricType:
+def metric_type_of(value: object) -> MetricType:
     """The type Kapua would store ``value`` with: ints that fit 32 bits are integers."""
     if isinstance(value, bool):
         return MetricType.BOOLEAN
@@ -103,7 +104,12 @@ def metric_text(value: MetricValue, value_type: str) -> str:
     kind = _known_type(value_type)
     if kind is MetricType.BOOLEAN and isinstance(value, bool):
         return "true" if value else "false"
-    if kind in _INTEGRAL and isinstance(value, int) and not isinstance(value, bool):
+    if (
+        kind is not None
+        and kind in _INTEGRAL
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
         limits = _INT32 if kind is MetricType.INTEGER else _INT64
         if value not in limits:
             msg = f"{value} does not fit a metric of type {kind.value}"
@@ -194,7 +200,7 @@ class Metric:
 
 
 def _structure_metric(data: Any, _: Any) -> Metric:
-    if not isinstance(data, Mapping):
+    if not is_mapping(data):
         msg = f"expected a JSON object for Metric, got {type(data).__name__}"
         raise TypeError(msg)
     known = {"name", "valueType", "value", "type"}
@@ -229,7 +235,7 @@ converter.register_unstructure_hook_func(lambda cls: cls is Metric, _unstructure
 class DataPayload:
     """A message payload: typed metrics and an optional binary body."""
 
-    metrics: list[Metric] = attrs.field(factory=list)
+    metrics: list[Metric] = attrs.field(factory=list[Metric])
     body: bytes | None = None
     extra: dict[str, Any] = _extra()
 
@@ -252,7 +258,7 @@ class DataPayload:
 class DataChannel:
     """A message's channel, as its semantic parts (``heater/data`` is two parts)."""
 
-    semantic_parts: list[str] = attrs.field(factory=list)
+    semantic_parts: list[str] = attrs.field(factory=list[str])
     extra: dict[str, Any] = _extra()
 
     @classmethod

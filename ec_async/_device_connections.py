@@ -10,6 +10,7 @@ import attrs
 
 from ._convert import expect_model, request_body, structure
 from ._errors import DecodeError
+from ._guards import is_dict, is_list
 from ._models import DeviceConnection, ListResult, _extra, _read_only
 from ._pipeline import Operation, query_params
 from ._resources import (
@@ -179,8 +180,8 @@ class DeviceConnections(Collection[DeviceConnection]):
     async def authentication_types(self) -> Sequence[str]:
         """The authentication adapters devices of this scope may connect with."""
         document = await self._send(AVAILABLE_AUTH)
-        items = document.get("items") if isinstance(document, dict) else None
-        if not isinstance(items, list):
+        items = document.get("items") if is_dict(document) else None
+        if not is_list(items):
             msg = f"{AVAILABLE_AUTH.method} {AVAILABLE_AUTH.path}: expected a setResult"
             raise DecodeError(msg)
         return [str(item) for item in items]

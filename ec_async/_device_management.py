@@ -39,6 +39,7 @@ from ._device_models import (
 )
 from ._device_operations import DeviceOperation, DeviceOperations
 from ._errors import ConfigurationError, DecodeError
+from ._guards import is_dict
 from ._http import Timeouts
 from ._pipeline import Operation
 from ._resources import Collection, ScopeBinding, check_id, operation, sort_params
@@ -190,18 +191,17 @@ def device_call_timeouts(base: Timeouts, device_timeout: float) -> Timeouts:
     return attrs.evolve(base, read=max(base.read, needed), total=total)
 
 
-def _milliseconds(name: str, seconds: float) -> int:
-    given: object = seconds  # checked at run time: callers may pass anything.
+def _milliseconds(name: str, seconds: object) -> int:
     if (
-        isinstance(given, bool)
-        or not isinstance(given, int | float)
-        or not math.isfinite(given)
-        or given <= 0
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds <= 0
     ):
         msg = f"{name} must be a positive number of seconds, got {seconds!r}"
         raise ConfigurationError(msg)
 
-    return max(1, round(given * 1000))
+    return max(1, round(seconds * 1000))
 
 
 def _policy(enablement_policy: StoreEnablementPolicy) -> str:
@@ -215,7 +215,7 @@ def _policy(enablement_policy: StoreEnablementPolicy) -> str:
 
 def _member(document: Any, key: str, op: Operation) -> Any:
     """The list a device-management answer carries under ``key``."""
-    if not isinstance(document, dict):
+    if not is_dict(document):
         msg = f"{op.method} {op.path}: expected a JSON object with {key!r}"
         raise DecodeError(msg)
 
@@ -416,13 +416,12 @@ class DeviceBundles(_DeviceApplication):
         await self._ask(BUNDLE_STOP, timeout, path_params=_bundle_path(bundle_id))
 
 
-def _bundle_path(bundle_id: int) -> dict[str, str]:
-    given: object = bundle_id  # checked at run time: callers may pass anything.
-    if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+def _bundle_path(bundle_id: object) -> dict[str, str]:
+    if isinstance(bundle_id, bool) or not isinstance(bundle_id, int) or bundle_id < 0:
         msg = f"bundle_id must be a bundle's number, got {bundle_id!r}"
         raise ConfigurationError(msg)
 
-    return {"bundleId": str(given)}
+    return {"bundleId": str(bundle_id)}
 
 
 class DevicePackages(_DeviceApplication):
@@ -634,14 +633,19 @@ class DeviceInventory(_DeviceApplication):
         )
 
 
-def _keystore_query(keystore_id: str, alias: str) -> Sequence[tuple[str, str]]:
-    for name, value in (("keystore_id", keystore_id), ("alias", alias)):
-        given: object = value  # checked at run time: callers may pass anything.
-        if not isinstance(given, str) or not given:
-            msg = f"{name} must be a non-empty string, got {value!r}"
-            raise ConfigurationError(msg)
+def _keystore_query(keystore_id: object, alias: object) -> Sequence[tuple[str, str]]:
+    return [
+        ("keystoreId", _non_empty("keystore_id", keystore_id)),
+        ("alias", _non_empty("alias", alias)),
+    ]
 
-    return [("keystoreId", keystore_id), ("alias", alias)]
+
+def _non_empty(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        msg = f"{name} must be a non-empty string, got {value!r}"
+        raise ConfigurationError(msg)
+
+    return value
 
 
 class DeviceKeystores(_DeviceApplication):
@@ -768,7 +772,7 @@ class DeviceKeystores(_DeviceApplication):
         if attributes is not None:
             body["attributes"] = attributes
         document = await self._ask(KEYSTORE_CSR, timeout, body=body)
-        request = document.get("signingRequest") if isinstance(document, dict) else None
+        request = document.get("signingRequest") if is_dict(document) else None
         if not isinstance(request, str):
             msg = f"{KEYSTORE_CSR.method} {KEYSTORE_CSR.path}: no signingRequest"
             raise DecodeError(msg)

@@ -12,13 +12,14 @@ import base64
 import datetime as dt
 import enum
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from ._errors import ConfigurationError
-from ._models import _extra, _secret, _wire, _wrapped
+from ._guards import is_list_or_tuple, is_sequence
+from ._models import _extra, _secret
 
 __all__ = [
     "AssetChannel",
@@ -51,6 +52,17 @@ __all__ = [
     "StoreSettings",
     "SubjectAlternativeName",
 ]
+
+
+def _wire(name: str, default: Any = None) -> Any:
+    """An optional field whose JSON name is not its camelCase (``AD``, ``subjectDN``)."""
+    return attrs.field(default=default, metadata={"wire": name})
+
+
+def _wrapped(item: str, *, wire: str | None = None) -> Any:
+    """A list the server sends inside an object, as ``{"<item>": [...]}``."""
+    metadata = {"wrapped_in": item} | ({} if wire is None else {"wire": wire})
+    return attrs.field(factory=list[Any], metadata=metadata)
 
 
 class StoreEnablementPolicy(enum.StrEnum):
@@ -252,7 +264,7 @@ class ComponentConfiguration:
     ) -> ConfigurationProperty:
         if current is None:
             ad = None if self.definition is None else self.definition.attribute(name)
-            sample = value[0] if isinstance(value, list | tuple) and value else value
+            sample = value[0] if is_list_or_tuple(value) and value else value
             current = ConfigurationProperty(
                 name=name,
                 type=ad.type if ad is not None else _kura_type_of(sample),
@@ -262,7 +274,7 @@ class ComponentConfiguration:
             )
         where = f"{self.id}: {name}"
         if current.array:
-            if not isinstance(value, Sequence) or isinstance(value, str):
+            if not is_sequence(value) or isinstance(value, str):
                 msg = f"{where}: an array property takes a list, got {value!r}"
                 raise ConfigurationError(msg)
             texts = [_write_scalar(each, current.type, where) for each in value]
@@ -453,7 +465,7 @@ class DeviceResponseChannel:
 
     app_name: str | None = None
     version: str | None = None
-    semantic_parts: list[str] = attrs.field(factory=list)
+    semantic_parts: list[str] = attrs.field(factory=list[str])
     extra: dict[str, Any] = _extra()
 
 
@@ -461,7 +473,7 @@ class DeviceResponseChannel:
 class DeviceResponsePayload:
     """The payload of a device response: metrics and an optional base64 body."""
 
-    metrics: list[PayloadMetric] = attrs.field(factory=list)
+    metrics: list[PayloadMetric] = attrs.field(factory=list[PayloadMetric])
     body: str | None = None
     exception_message: str | None = None
     exception_stack: str | None = None
@@ -553,7 +565,7 @@ class DeploymentPackage:
 
     name: str | None = None
     version: str | None = None
-    package_bundles: list[InventoryBundle] = attrs.field(factory=list)
+    package_bundles: list[InventoryBundle] = attrs.field(factory=list[InventoryBundle])
     extra: dict[str, Any] = _extra()
 
 
@@ -594,7 +606,7 @@ class KeystoreItem:
     not_before: dt.datetime | None = None
     not_after: dt.datetime | None = None
     certificate: str | None = None
-    certificate_chain: list[str] = attrs.field(factory=list)
+    certificate_chain: list[str] = attrs.field(factory=list[str])
     extra: dict[str, Any] = _extra()
 
 
@@ -663,7 +675,7 @@ class DeviceAsset:
     """An asset (a field device behind the gateway) and its channels."""
 
     name: str
-    channels: list[AssetChannel] = attrs.field(factory=list)
+    channels: list[AssetChannel] = attrs.field(factory=list[AssetChannel])
     extra: dict[str, Any] = _extra()
 
     @property

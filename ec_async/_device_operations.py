@@ -92,7 +92,9 @@ class DeviceOperation:
     status: str | None = None
     started_on: dt.datetime | None = None
     ended_on: dt.datetime | None = None
-    operation_properties: list[OperationProperty] = attrs.field(factory=list)
+    operation_properties: list[OperationProperty] = attrs.field(
+        factory=list[OperationProperty]
+    )
     log: str | None = None
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()

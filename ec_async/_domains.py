@@ -26,7 +26,7 @@ class Domain:
     id: str = _read_only(required=True)
     scope_id: str | None = _read_only()
     name: str
-    actions: list[str] = attrs.field(factory=list)
+    actions: list[str] = attrs.field(factory=list[str])
     groupable: bool = False
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()

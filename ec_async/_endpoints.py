@@ -52,7 +52,7 @@ class EndpointInfo:
     dns: str | None = None
     port: int | None = None
     secure: bool | None = None
-    usages: list[EndpointUsage] = attrs.field(factory=list)
+    usages: list[EndpointUsage] = attrs.field(factory=list[EndpointUsage])
     endpoint_type: str | None = None
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
@@ -70,7 +70,7 @@ class EndpointInfoCreator:
     dns: str
     port: int
     secure: bool = False
-    usages: list[EndpointUsage] = attrs.field(factory=list)
+    usages: list[EndpointUsage] = attrs.field(factory=list[EndpointUsage])
     endpoint_type: str = EndpointType.RESOURCE
     extra: dict[str, Any] = _extra()
 

@@ -41,6 +41,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ._guards import is_mapping
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -245,7 +247,7 @@ class PermissionDenied(APIError):
         if self.body is None:
             return None
         permission = self.body.get("permission")
-        return permission if isinstance(permission, Mapping) else None
+        return permission if is_mapping(permission) else None
 
 
 class NotFound(APIError, LookupError):
@@ -493,7 +495,7 @@ def _parse_error_document(content_type: str, body: bytes) -> Mapping[str, Any] |
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return document if isinstance(document, Mapping) else None
+    return document if is_mapping(document) else None
 
 
 def _server_message(

@@ -95,7 +95,7 @@ class JobStep:
     description: str | None = None
     job_step_definition_id: str | None = None
     step_index: int | None = None
-    step_properties: list[StepProperty] = attrs.field(factory=list)
+    step_properties: list[StepProperty] = attrs.field(factory=list[StepProperty])
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
     modified_on: dt.datetime | None = _read_only()
@@ -119,7 +119,7 @@ class JobStepCreator:
     job_step_definition_id: str
     description: str | None = None
     step_index: int | None = None
-    step_properties: list[StepProperty] = attrs.field(factory=list)
+    step_properties: list[StepProperty] = attrs.field(factory=list[StepProperty])
     extra: dict[str, Any] = _extra()
 
 
@@ -153,7 +153,9 @@ class JobStepDefinition:
     processor_name: str | None = None
     reader_name: str | None = None
     writer_name: str | None = None
-    step_properties: list[StepDefinitionProperty] = attrs.field(factory=list)
+    step_properties: list[StepDefinitionProperty] = attrs.field(
+        factory=list[StepDefinitionProperty]
+    )
     created_on: dt.datetime | None = None
     created_by: str | None = None
     modified_on: dt.datetime | None = None
@@ -199,7 +201,7 @@ class JobExecution:
     started_on: dt.datetime | None = None
     ended_on: dt.datetime | None = None
     log: str | None = None
-    target_ids: list[str] = attrs.field(factory=list)
+    target_ids: list[str] = attrs.field(factory=list[str])
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
     modified_on: dt.datetime | None = _read_only()
@@ -223,7 +225,7 @@ class JobStartOptions:
     """
 
     target_ids: list[str] = attrs.field(
-        factory=list, metadata={"wire": "targetIdSublist"}
+        factory=list[str], metadata={"wire": "targetIdSublist"}
     )
     reset_step_index: bool | None = None
     from_step_index: int | None = None
@@ -252,7 +254,9 @@ class JobTrigger:
     starts_on: dt.datetime | None = None
     ends_on: dt.datetime | None = None
     trigger_definition_id: str | None = None
-    trigger_properties: list[TriggerProperty] = attrs.field(factory=list)
+    trigger_properties: list[TriggerProperty] = attrs.field(
+        factory=list[TriggerProperty]
+    )
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
     modified_on: dt.datetime | None = _read_only()
@@ -270,7 +274,9 @@ class JobTriggerCreator:
     starts_on: dt.datetime
     ends_on: dt.datetime | None = None
     description: str | None = None
-    trigger_properties: list[TriggerProperty] = attrs.field(factory=list)
+    trigger_properties: list[TriggerProperty] = attrs.field(
+        factory=list[TriggerProperty]
+    )
     extra: dict[str, Any] = _extra()
 
 
@@ -284,7 +290,9 @@ class TriggerDefinition:
     description: str | None = None
     trigger_type: str | None = None
     processor_name: str | None = None
-    trigger_properties: list[TriggerProperty] = attrs.field(factory=list)
+    trigger_properties: list[TriggerProperty] = attrs.field(
+        factory=list[TriggerProperty]
+    )
     created_on: dt.datetime | None = None
     created_by: str | None = None
     modified_on: dt.datetime | None = None

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from ._convert import format_datetime, request_body, structure
 from ._errors import ConfigurationError, DecodeError
+from ._guards import is_dict, is_list
 from ._job_models import (
     ExecutionProgress,
     FiredTrigger,
@@ -822,7 +823,7 @@ class Jobs(Collection[Job]):
         document = await self._send(
             JOB_RUNNING, path_params={"jobId": check_id("jobId", job_id)}
         )
-        running = document.get("isRunning") if isinstance(document, dict) else None
+        running = document.get("isRunning") if is_dict(document) else None
         if not isinstance(running, bool):
             msg = f"{JOB_RUNNING.path}: expected an isRunning boolean"
             raise DecodeError(msg)
@@ -833,13 +834,13 @@ class Jobs(Collection[Job]):
         """Whether each job is running; ``None`` where the server could not tell."""
         ids = [check_id("jobId", job_id) for job_id in job_ids]
         document = await self._send(JOBS_RUNNING, body={"jobIds": ids})
-        entries = document.get("list") if isinstance(document, dict) else None
-        if not isinstance(entries, list):
+        entries = document.get("list") if is_dict(document) else None
+        if not is_list(entries):
             msg = f"{JOBS_RUNNING.path}: expected a list of running states"
             raise DecodeError(msg)
         found: dict[str, bool | None] = dict.fromkeys(ids)
         for entry in entries:
-            if isinstance(entry, dict) and isinstance(entry.get("jobId"), str):
+            if is_dict(entry) and isinstance(entry.get("jobId"), str):
                 running = entry.get("isRunning")
                 found[entry["jobId"]] = running if isinstance(running, bool) else None
         return found

@@ -62,10 +62,10 @@ class LoginInfo:
 
     access_token: AccessToken
     access_permissions: list[AccessPermission] = attrs.field(
-        factory=list, metadata={"wire": "accessPermission"}
+        factory=list[AccessPermission], metadata={"wire": "accessPermission"}
     )
     role_permissions: list[RolePermission] = attrs.field(
-        factory=list, metadata={"wire": "rolePermission"}
+        factory=list[RolePermission], metadata={"wire": "rolePermission"}
     )
     extra: dict[str, Any] = _extra()
 

@@ -68,7 +68,9 @@ class MfaOption:
     trust_key: str | None = _secret()
     mfa_secret_key: str | None = _secret()
     qr_code_image: str | None = _secret()
-    scratch_codes: list[ScratchCode] = attrs.field(factory=list, repr=False)
+    scratch_codes: list[ScratchCode] = attrs.field(
+        factory=list[ScratchCode], repr=False
+    )
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
     modified_on: dt.datetime | None = _read_only()

@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 def _extra() -> Any:
     """The field that keeps what the server sent beyond the declared fields."""
-    return attrs.field(factory=dict, kw_only=True, repr=False, eq=False)
+    return attrs.field(factory=dict[str, Any], kw_only=True, repr=False, eq=False)
 
 
 def _read_only(*, required: bool = False) -> Any:
@@ -46,17 +46,6 @@ def _read_only(*, required: bool = False) -> Any:
 def _secret() -> Any:
     """An optional field whose value must never show in a repr."""
     return attrs.field(default=None, kw_only=True, repr=False)
-
-
-def _wire(name: str, default: Any = None) -> Any:
-    """An optional field whose JSON name is not its camelCase (``AD``, ``subjectDN``)."""
-    return attrs.field(default=default, metadata={"wire": name})
-
-
-def _wrapped(item: str, *, wire: str | None = None) -> Any:
-    """A list the server sends inside an object, as ``{"<item>": [...]}``."""
-    metadata = {"wrapped_in": item} | ({} if wire is None else {"wire": wire})
-    return attrs.field(factory=list, metadata=metadata)
 
 
 class DeviceStatus(enum.StrEnum):
@@ -226,8 +215,10 @@ class Device:
     custom_attribute_4: str | None = None
     custom_attribute_5: str | None = None
     tamper_status: str | None = None
-    extended_properties: list[ExtendedProperty] = attrs.field(factory=list)
-    tag_ids: list[str] = attrs.field(factory=list)
+    extended_properties: list[ExtendedProperty] = attrs.field(
+        factory=list[ExtendedProperty]
+    )
+    tag_ids: list[str] = attrs.field(factory=list[str])
     created_on: dt.datetime | None = _read_only()
     created_by: str | None = _read_only()
     modified_on: dt.datetime | None = _read_only()
@@ -265,7 +256,7 @@ class DeviceCreator:
     custom_attribute_3: str | None = None
     custom_attribute_4: str | None = None
     custom_attribute_5: str | None = None
-    tag_ids: list[str] = attrs.field(factory=list)
+    tag_ids: list[str] = attrs.field(factory=list[str])
     extra: dict[str, Any] = _extra()
 
 

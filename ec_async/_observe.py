@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeGuard, TypeVar, runtime_checkable
 
 import attrs
 
 from ._errors import ConfigurationError
+from ._guards import is_sequence
 
 __all__ = ["CallObserver", "ObservedCall", "check_observers", "ended", "started"]
 
@@ -73,28 +74,35 @@ class CallObserver(Protocol[StateT]):
 
     def call_started(self, call: ObservedCall) -> StateT:
         """The call is about to be sent (nothing has gone out yet)."""
+        ...
 
     def call_ended(self, call: ObservedCall, state: StateT) -> None:
         """The call returned or raised; ``call`` holds its outcome."""
 
 
+def _is_observer(value: object) -> TypeGuard[CallObserver[Any]]:
+    return isinstance(value, CallObserver)
+
+
 def check_observers(observers: object) -> tuple[CallObserver[Any], ...]:
     """The observers as a tuple, or ConfigurationError naming what is wrong."""
-    if not isinstance(observers, Sequence) or isinstance(observers, str):
+    if not is_sequence(observers) or isinstance(observers, str):
         msg = (
             "observers must be a list of call observers, got "
             f"{type(observers).__name__}; wrap a single one in a list"
         )
         raise ConfigurationError(msg)
+    checked: list[CallObserver[Any]] = []
     for observer in observers:
-        if not isinstance(observer, CallObserver):
+        if not _is_observer(observer):
             msg = (
                 f"observers: a {type(observer).__name__} has no call_started and "
                 "call_ended methods, so it cannot observe calls"
             )
             raise ConfigurationError(msg)
+        checked.append(observer)
 
-    return tuple(observers)
+    return tuple(checked)
 
 
 _FAILED = "the call observer %s failed in %s; the call goes on"

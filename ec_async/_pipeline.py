@@ -119,7 +119,7 @@ class Call:
     """An operation with its arguments, ready to be rendered and sent."""
 
     operation: Operation
-    path_params: Mapping[str, str] = attrs.field(factory=dict)
+    path_params: Mapping[str, str] = attrs.field(factory=dict[str, str])
     query: Sequence[tuple[str, str]] = ()
     # Login and refresh bodies hold secrets: keep every body out of reprs.
     body: Any = attrs.field(default=None, repr=False)
@@ -278,6 +278,7 @@ class TokenSource(Protocol):
 
     async def bearer(self) -> Bearer:
         """The token to send now; give it back to ``release`` afterwards."""
+        ...
 
     def release(self, bearer: Bearer) -> None:
         """The request sent with ``bearer`` was answered or abandoned."""
@@ -300,7 +301,7 @@ class Pipeline:
         rate_limiter: RateLimiter | None = None,
         observers: Sequence[CallObserver[Any]] = (),
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         self._http = http
         self._timeouts = timeouts
         self._retry = retry

@@ -19,6 +19,7 @@ from pathlib import Path
 import attrs
 
 from ._errors import ConfigurationError
+from ._guards import is_dict
 from ._setting_kinds import SECONDS, SETTINGS, TEXT, Kind
 from ._urls import check_base_url
 
@@ -157,7 +158,7 @@ class ProfileFile:
     """Every profile of one file, and which one is the default."""
 
     path: Path
-    profiles: Mapping[str, Profile] = attrs.field(factory=dict)
+    profiles: Mapping[str, Profile] = attrs.field(factory=dict[str, Profile])
     default: str | None = None
 
     @classmethod
@@ -271,13 +272,13 @@ def _parse(path: Path, document: Mapping[str, object]) -> ProfileFile:
         )
         raise ConfigurationError(msg)
 
-    tables = document.get("profiles", {})
-    if not isinstance(tables, dict):
+    tables: object = document.get("profiles", {})
+    if not is_dict(tables):
         msg = f"{path}: profiles must be tables, like [profiles.NAME]"
         raise ConfigurationError(msg)
     profiles: dict[str, Profile] = {}
     for name, values in tables.items():
-        if not isinstance(values, dict):
+        if not is_dict(values):
             msg = f"{path}: profiles.{name} must be a table, [profiles.{name}]"
             raise ConfigurationError(msg)
         profiles[name] = _profile(path, name, values)

@@ -19,12 +19,13 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 import attrs
 
 from ._convert import expect_model, request_body, structure
 from ._errors import ConfigurationError, DecodeError, PagingError
+from ._guards import is_dict, is_list
 from ._ids import decode_compact_id
 from ._models import ListResult
 from ._pipeline import Call, CallOptions, Operation, Pipeline, query_params, render_path
@@ -51,13 +52,15 @@ MAX_PAGES = 100_000
 _MAX_STALLED_PAGES = 3
 # Times a page that does not continue from its predecessor is read again.
 _MAX_REWINDS = 3
+# The attribute on a method that lists the operations it implements.
+_OPERATIONS = "__ec_operations__"
 
 
 def operation(op: Operation) -> Callable[[F], F]:
     """Mark a method as implementing ``op``, so coverage can be read off the code."""
 
     def mark(method: F) -> F:
-        method.__ec_operations__ = (*getattr(method, "__ec_operations__", ()), op)  # type: ignore[attr-defined]
+        setattr(method, _OPERATIONS, (*getattr(method, _OPERATIONS, ()), op))
         return method
 
     return mark
@@ -68,7 +71,7 @@ def operations_of(cls: type) -> list[Operation]:
     found: list[Operation] = []
     for name in dir(cls):
         if not name.startswith("_"):
-            found.extend(getattr(getattr(cls, name), "__ec_operations__", ()))
+            found.extend(getattr(getattr(cls, name), _OPERATIONS, ()))
     return found
 
 
@@ -278,7 +281,7 @@ class Collection(Generic[ModelT]):
 
     async def _count(self, op: Operation, query: Sequence[tuple[str, str]] = ()) -> int:
         document = await self._send(op, body={}, query=query)
-        count = document.get("count") if isinstance(document, dict) else None
+        count = document.get("count") if is_dict(document) else None
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             msg = (
                 f"{_named(op)}: expected a countResult with a count of zero or "
@@ -512,8 +515,8 @@ def page_from(
     """Decode a list envelope, naming every item that does not fit ``model``."""
     name = model.__name__
     where = "" if op is None else f"{_named(op)}: "
-    items = document.get("items", []) if isinstance(document, dict) else None
-    if not isinstance(items, list):
+    items = document.get("items", []) if is_dict(document) else None
+    if not is_list(items):
         msg = f"{where}expected a list result of {name} items, got {_shape(document)}"
         raise DecodeError(msg)
     # Every item is decoded before failing, so one error names every problem.
@@ -559,13 +562,13 @@ def _named(op: Operation) -> str:
     return f"{op.method} {op.path}"
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _shape(document: object) -> str:
     """How a decoded body looks, for messages, without quoting its content."""
-    if isinstance(document, dict):
+    if is_dict(document):
         keys = ", ".join(sorted(map(str, document))[:8])
         return f"an object with keys [{keys}]"
     return "nothing" if document is None else f"a JSON {type(document).__name__}"

@@ -41,7 +41,7 @@ class RoleCreator:
 
     name: str
     description: str | None = None
-    permissions: list[Permission] = attrs.field(factory=list)
+    permissions: list[Permission] = attrs.field(factory=list[Permission])
     extra: dict[str, Any] = _extra()
 
 

@@ -99,7 +99,7 @@ class ServiceProperty:
 
     name: str
     type: str | None = None
-    value: list[str] = attrs.field(factory=list)
+    value: list[str] = attrs.field(factory=list[str])
     array: bool | None = None
     encrypted: bool | None = None
     extra: dict[str, Any] = _extra()
@@ -129,7 +129,7 @@ def _parse(text: Any, type_name: str | None) -> Any:
 class ServiceProperties:
     """The values of a component, as the ``properties`` wrapper on the wire."""
 
-    property: list[ServiceProperty] = attrs.field(factory=list)
+    property: list[ServiceProperty] = attrs.field(factory=list[ServiceProperty])
     extra: dict[str, Any] = _extra()
 
 
@@ -151,11 +151,13 @@ class ServiceComponentConfiguration:
 
 @attrs.frozen(kw_only=True)
 class _ServiceConfigurationList:
-    configuration: list[ServiceComponentConfiguration] = attrs.field(factory=list)
+    configuration: list[ServiceComponentConfiguration] = attrs.field(
+        factory=list[ServiceComponentConfiguration]
+    )
     extra: dict[str, Any] = _extra()
 
 
-def _type_name(value: bool | int | float | str) -> str:
+def _type_name(value: object) -> str:
     # bool before int: True is an int to Python, a Boolean to the server.
     if isinstance(value, bool):
         return "Boolean"

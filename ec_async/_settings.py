@@ -152,8 +152,8 @@ class _Found:
     arguments: Mapping[str, object]
     environ: Mapping[str, str]
     profile: Profile | None
-    values: dict[str, Any] = attrs.field(factory=dict)
-    sources: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, Any] = attrs.field(factory=dict[str, Any])
+    sources: dict[str, str] = attrs.field(factory=dict[str, str])
 
     def pick(self, setting: Setting) -> bool:
         """Take ``setting`` from the first source that has it; whether one did."""

@@ -44,6 +44,7 @@ from ._errors import (
     TokenVerificationError,
     TransportError,
 )
+from ._guards import is_mapping
 from ._models import AccessToken
 from ._pipeline import Bearer
 
@@ -423,13 +424,7 @@ class TokenManager:
         provided = provider()
         if inspect.isawaitable(provided):
             provided = await provided
-        if not isinstance(provided, UsernamePassword | ApiKey | OpenIdConnectTokens):
-            msg = (
-                "the credentials_provider must return UsernamePassword, ApiKey or "
-                f"OpenIdConnectTokens, got {type(provided).__name__}"
-            )
-            raise ConfigurationError(msg)
-        return provided
+        return _checked_credentials(provided)
 
     def _install(self, issued: IssuedToken, event: str) -> None:
         token, sent_at = issued
@@ -570,6 +565,17 @@ def _lifetimes(token: AccessToken) -> tuple[float, float]:
     )
 
 
+def _checked_credentials(provided: object) -> Credentials:
+    """What a credentials provider returned, refused unless it is credentials."""
+    if not isinstance(provided, UsernamePassword | ApiKey | OpenIdConnectTokens):
+        msg = (
+            "the credentials_provider must return UsernamePassword, ApiKey or "
+            f"OpenIdConnectTokens, got {type(provided).__name__}"
+        )
+        raise ConfigurationError(msg)
+    return provided
+
+
 def _claims(token_id: str) -> Mapping[str, Any]:
     # python-jose is slow to import; only a login needs it.
     from jose import JWTError, jwt
@@ -578,7 +584,7 @@ def _claims(token_id: str) -> Mapping[str, Any]:
         claims = jwt.get_unverified_claims(token_id)
     except JWTError:
         return {}
-    return claims if isinstance(claims, Mapping) else {}
+    return claims if is_mapping(claims) else {}
 
 
 def _claim_time(claims: Mapping[str, Any], name: str) -> dt.datetime | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
 
 import attrs
 
 from ._convert import request_body, structure
 from ._errors import APIError, ConfigurationError, DecodeError
+from ._guards import is_list, is_mapping
 from ._models import ListResult, _extra, _read_only
 from ._pipeline import Operation, query_params
 from ._resources import (
@@ -205,9 +206,9 @@ def _conceal_text(text: str, secrets: Sequence[str]) -> str:
 def _conceal_value(value: Any, secrets: Sequence[str]) -> Any:
     if isinstance(value, str):
         return _conceal_text(value, secrets)
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         return {key: _conceal_value(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
+    if is_list(value):
         return [_conceal_value(item, secrets) for item in value]
     return value
 
@@ -241,8 +242,8 @@ def _credential_or_none(document: Any) -> Credential | None:
 
 
 def _set_result(document: Any, what: str) -> frozenset[str]:
-    items = document.get("items") if isinstance(document, Mapping) else None
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+    items = document.get("items") if is_mapping(document) else None
+    if not is_list(items) or not all(isinstance(i, str) for i in items):
         msg = f"{what}: expected a setResult with a list of strings"
         raise DecodeError(msg)
     return frozenset(items)

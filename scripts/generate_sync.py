@@ -22,7 +22,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final
+from typing import Any, Final, TypeGuard, cast
 
 import attrs
 
@@ -73,7 +73,7 @@ ATTRIBUTE_TYPES: Final[dict[tuple[str, str], str]] = {}
 # entry that matches nothing fails the run.
 PAGED_ITERATORS: Final = {"iter": "iter_pages"}
 
-_ASYNC_ITERATORS: Final = {
+_ASYNC_ITERATORS: Final[dict[object, str]] = {
     collections.abc.AsyncIterator: "Iterator",
     collections.abc.AsyncIterable: "Iterable",
     collections.abc.AsyncGenerator: "Iterator",
@@ -81,7 +81,7 @@ _ASYNC_ITERATORS: Final = {
     typing.AsyncIterable: "Iterable",
     typing.AsyncGenerator: "Iterator",
 }
-_ASYNC_ONLY: Final = {
+_ASYNC_ONLY: Final[set[object]] = {
     collections.abc.Awaitable,
     collections.abc.Coroutine,
     typing.Awaitable,
@@ -113,8 +113,8 @@ class Kind(enum.Enum):
 class Imports:
     """The imports a generated module needs, collected while rendering it."""
 
-    names: dict[str, set[str]] = attrs.field(factory=dict)
-    modules: set[str] = attrs.field(factory=set)
+    names: dict[str, set[str]] = attrs.field(factory=dict[str, set[str]])
+    modules: set[str] = attrs.field(factory=set[str])
 
     def name(self, module: str, name: str) -> str:
         """Import ``name`` from ``module`` and return how to refer to it."""
@@ -155,9 +155,11 @@ class Api:
     reexported: list[str]
     exported: dict[int, str]
     imports: Imports = attrs.field(factory=Imports)
-    used_rewrites: set[int] = attrs.field(factory=set)
-    used_attribute_types: set[tuple[str, str]] = attrs.field(factory=set)
-    used_paged_iterators: set[str] = attrs.field(factory=set)
+    used_rewrites: set[int] = attrs.field(factory=set[int])
+    used_attribute_types: set[tuple[str, str]] = attrs.field(
+        factory=set[tuple[str, str]]
+    )
+    used_paged_iterators: set[str] = attrs.field(factory=set[str])
 
     @classmethod
     def read(cls, module: ModuleType) -> Api:
@@ -183,7 +185,7 @@ class Api:
     def sync_name(self, obj: object) -> str | None:
         """The twin's name when ``obj`` is a class that gets one."""
         for name, klass in self.wrapped.items():
-            if klass is obj:
+            if obj is klass:
                 return name
         return None
 
@@ -246,7 +248,9 @@ class Api:
         if isinstance(value, float) and value == value and abs(value) != float("inf"):
             return repr(value)
         if isinstance(value, tuple):
-            items = [self.literal(item, where) for item in value]
+            # isinstance leaves a tuple's items unknown to the type checker.
+            members = cast("tuple[object, ...]", value)
+            items = [self.literal(item, where) for item in members]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
         if isinstance(value, enum.Enum):
             owner = self.reference(type(value), type(value).__name__, where)
@@ -323,7 +327,7 @@ def _speaks_async(klass: type, known: Iterable[type]) -> bool:
         ):
             return True
         returned = _return_object(function)
-        if returned in _ASYNC_ITERATORS or returned in known:
+        if returned in _ASYNC_ITERATORS or any(returned is klass for klass in known):
             return True
     return False
 
@@ -403,7 +407,7 @@ def _members(api: Api, klass: type) -> list[Member]:
                 raise GenerationError(msg)
             wraps = api.sync_name(_return_object(value.fget)) if value.fget else None
             members.append(Member(name, Kind.PROPERTY, value, wraps))
-        elif isinstance(value, classmethod) and _is_constructor(klass, value):
+        elif _is_constructor(klass, value):
             members.append(Member(name, Kind.CONSTRUCTOR, value.__func__))
         elif isinstance(value, staticmethod | classmethod):
             msg = (
@@ -426,8 +430,15 @@ def _members(api: Api, klass: type) -> list[Member]:
     return members
 
 
-def _is_constructor(klass: type, value: classmethod[Any, Any, Any]) -> bool:
-    """Whether ``value`` builds an async context manager class, which gets a portal."""
+def _is_class_method(value: object) -> TypeGuard[classmethod[Any, Any, Any]]:
+    """isinstance for class methods, with their types kept known to pyright."""
+    return isinstance(value, classmethod)
+
+
+def _is_constructor(klass: type, value: object) -> bool:
+    """Whether ``value`` is a class method building an async context manager class."""
+    if not _is_class_method(value):
+        return False
     function = value.__func__
     return (
         "__aenter__" in _raw_members(klass)

@@ -16,6 +16,7 @@ import attrs
 from aiohttp import web
 from multidict import MultiMapping
 
+from ec_async._guards import is_dict
 from ec_async.emulator._context import EmulatorContext
 from ec_async.emulator._domains import ANY_ID
 from ec_async.emulator._errors import EmptyError, illegal_argument, null_entity
@@ -124,7 +125,7 @@ class Call:
             body = json.loads(raw)
         except ValueError:
             raise EmptyError(400) from None
-        if not isinstance(body, dict):
+        if not is_dict(body):
             raise EmptyError(400)
 
         return body

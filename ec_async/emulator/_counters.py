@@ -26,8 +26,10 @@ class EmulatorCounters:
     refreshes: int = 0
     failed_refreshes: int = 0
     logouts: int = 0
-    rejected: collections.Counter[str] = attrs.field(factory=collections.Counter)
-    device_requests: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    rejected: collections.Counter[str] = attrs.field(factory=collections.Counter[str])
+    device_requests: collections.Counter[str] = attrs.field(
+        factory=collections.Counter[str]
+    )
 
     def reject(self, reason: str) -> None:
         """Count one request rejected for ``reason``."""

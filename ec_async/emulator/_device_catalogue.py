@@ -347,7 +347,7 @@ def _bundles_and_packages(
         {"id": index, "name": name, "version": version, "state": state}
         for index, (name, version, state) in enumerate(_FRAMEWORK_BUNDLES)
     ]
-    packages = []
+    packages: list[dict[str, Any]] = []
     for name, version in _PACKAGES:
         bundle = {"id": len(bundles), "name": name, "version": version}
         bundles.append(bundle | {"state": "ACTIVE"})

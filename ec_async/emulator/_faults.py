@@ -16,7 +16,7 @@ import http
 import random
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from aiohttp import web
@@ -42,7 +42,12 @@ _PORTAL_PAGE = (
 def _status_rates(
     value: Mapping[int, float] | Iterable[tuple[int, float]],
 ) -> tuple[tuple[int, float], ...]:
-    pairs = value.items() if isinstance(value, Mapping) else value
+    # A mapping here maps statuses to rates, as the annotation says.
+    pairs = (
+        cast("Mapping[int, float]", value).items()
+        if isinstance(value, Mapping)
+        else value
+    )
     return tuple(sorted((int(status), float(rate)) for status, rate in pairs))
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 import attrs
 from multidict import MultiMapping
 
+from ec_async._guards import is_list
 from ec_async.emulator._errors import EmptyError, illegal_argument, internal_error
 from ec_async.emulator._wire import column_name
 
@@ -152,14 +153,14 @@ def list_query_from_body(body: Mapping[str, Any]) -> ListQuery:
     Predicates and sort criteria are transient in Kapua's query model, so they
     are ignored here too, and a body without ``limit`` means no limit.
     """
-    fetch = body.get("fetchAttributeName") or []
+    fetch: object = body.get("fetchAttributeName") or []
     if isinstance(fetch, str):
         fetch = [fetch]
     # A null Boolean is left unset, which Kapua reads as false.
     ask_total_count = body.get("askTotalCount")
     if ask_total_count is None:
         ask_total_count = False
-    if not isinstance(fetch, list) or not isinstance(ask_total_count, bool):
+    if not is_list(fetch) or not isinstance(ask_total_count, bool):
         raise EmptyError(400)
 
     return ListQuery(

@@ -159,7 +159,7 @@ def resolve_seed(seed: str | SeedSpec) -> SeedSpec:
 
 
 def _level_sizes(total: int, depth: int) -> list[int]:
-    sizes = []
+    sizes: list[int] = []
     remaining = total
     for level in range(1, max(depth, 1) + 1):
         size = remaining if level == depth else math.ceil(remaining / 2)
@@ -188,7 +188,7 @@ def plan_accounts(
     parents = [tenant]
     for level, size in enumerate(_level_sizes(child_accounts, depth), start=1):
         children_of: dict[str, int] = {}
-        level_names = []
+        level_names: list[str] = []
         for position in range(size):
             parent = parents[position % len(parents)]
             index = children_of.get(parent, 0)
@@ -288,7 +288,7 @@ class _Seeder:
             email=f"{name}@{account}.example.com",
         )
         insert_users(self.db, [user])
-        credentials = []
+        credentials: list[dict[str, Any]] = []
         if password is not None:
             credentials.append(
                 credential_row(
@@ -336,7 +336,9 @@ class _Seeder:
             user_id=user_id,
         )
         taken: set[str] = set()
-        devices, connections, events = [], [], []
+        devices: list[dict[str, Any]] = []
+        connections: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for _ in range(self.spec.devices_per_account):
             columns = self.devices.device_columns(taken)
             created_on = self.devices.created_before(self.now)

@@ -8,7 +8,7 @@ import logging
 import os
 import ssl
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from types import TracebackType
 
 from aiohttp import web
@@ -64,14 +64,14 @@ class Emulator:
         observers: Sequence[ExchangeObserver] = (),
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.seed = resolve_seed(seed)
+        self.seed: SeedSpec = resolve_seed(seed)
         self.database = database
         self.host = host
         self.port = port
         self.config = config
-        self.observers = tuple(observers)
-        self.counters = EmulatorCounters()
-        self.faults = Faults(config.faults, config.fault_seed)
+        self.observers: tuple[ExchangeObserver, ...] = tuple(observers)
+        self.counters: EmulatorCounters = EmulatorCounters()
+        self.faults: Faults = Faults(config.faults, config.fault_seed)
         self.ssl_context = ssl_context
         self._issued = IssuedSecrets()
         self._context: EmulatorContext | None = None
@@ -191,7 +191,7 @@ class Emulator:
         config: EmulatorConfig = EmulatorConfig(),  # noqa: B008 - frozen, shared safely
         observers: Sequence[ExchangeObserver] = (),
         ssl_context: ssl.SSLContext | None = None,
-    ) -> Iterator[Emulator]:
+    ) -> Generator[Emulator, None, None]:
         """Run an emulator on its own event loop in a daemon thread.
 
         For synchronous callers that block their own thread while they talk to

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from ec_async._guards import is_list, is_mapping
 from ec_async.emulator._device_catalogue import (
     encrypt,
     factory_contents,
@@ -70,7 +71,7 @@ def _property_problem(text: str, ad: Mapping[str, Any]) -> str | None:
             number = 0
     except ValueError:
         return f"{text!r} is not a valid {ad_type}"
-    options = [option["value"] for option in ad.get("Option") or []]
+    options = [option["value"] for option in ad.get("Option") or ()]
     if options and text not in options:
         return f"{text!r} is not one of {options}"
     if ad_type in _INTEGER_TYPES | _DECIMAL_TYPES:
@@ -178,11 +179,11 @@ class SimulatedDevice:
             raise _bad_request("A configuration without an id cannot be applied")
         target = self._component(component_id)
         ads = {ad["id"]: ad for ad in target["definition"]["AD"]}
-        properties = []
+        properties: list[dict[str, Any]] = []
         for prop in _property_list(component):
             name = prop.get("name")
-            values = prop.get("value") or []
-            if not isinstance(name, str) or not isinstance(values, list):
+            values: object = prop.get("value") or []
+            if not isinstance(name, str) or not is_list(values):
                 raise _bad_request(f"A property of {component_id} is malformed")
             ad = ads.get(name)
             for text in values:
@@ -472,7 +473,7 @@ class SimulatedDevice:
         return [
             (
                 self._asset(each.get("name")),
-                [str(channel.get("name")) for channel in each.get("channels") or []],
+                [str(channel.get("name")) for channel in each.get("channels") or ()],
             )
             for each in wanted
         ]
@@ -501,7 +502,7 @@ class SimulatedDevice:
         self, wanted: Sequence[Mapping[str, Any]], now: int
     ) -> dict[str, Any]:
         """Read the readable channels of the assets asked for (all channels by default)."""
-        assets = []
+        assets: list[dict[str, Any]] = []
         for asset, names in self._selected(wanted):
             channels = [
                 {
@@ -522,14 +523,14 @@ class SimulatedDevice:
         self, wanted: Sequence[Mapping[str, Any]], now: int
     ) -> dict[str, Any]:
         """Write channel values; each channel answers with its value or an error."""
-        assets = []
+        assets: list[dict[str, Any]] = []
         for each in wanted:
             asset = self._asset(each.get("name"))
             channels = {channel["name"]: channel for channel in asset["channels"]}
-            results = []
-            for written in each.get("channels") or []:
+            results: list[dict[str, Any]] = []
+            for written in each.get("channels") or ():
                 text = "" if written.get("value") is None else str(written["value"])
-                result = {
+                result: dict[str, Any] = {
                     "name": written.get("name"),
                     "valueType": written.get("valueType", "string"),
                     "value": text,
@@ -680,14 +681,14 @@ class SimulatedDevice:
         command = command_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise _bad_request("No command was given")
-        arguments = [str(each) for each in command_input.get("arguments") or []]
+        arguments = [str(each) for each in command_input.get("arguments") or ()]
         words = [*shlex.split(command), *arguments]
         if command_input.get("runAsynch"):
             return CommandResult(
                 {"type": "deviceCommandOutput", "exitCode": 0, "hasTimedout": False}
             )
 
-        environment = [str(each) for each in command_input.get("environment") or []]
+        environment = [str(each) for each in command_input.get("environment") or ()]
         shell = Shell(
             self.device,
             now,
@@ -719,19 +720,19 @@ class SimulatedDevice:
 
 
 def _property_list(component: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    wrapper = component.get("properties") or {}
-    found = wrapper.get("property") if isinstance(wrapper, Mapping) else None
-    if not isinstance(found, list):
+    wrapper: object = component.get("properties") or {}
+    found = wrapper.get("property") if is_mapping(wrapper) else None
+    if not is_list(found):
         return []
 
-    return [prop for prop in found if isinstance(prop, Mapping)]
+    return [prop for prop in found if is_mapping(prop)]
 
 
 def _stored_property(
     prop: Mapping[str, Any], ad: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     prop_type = str(prop.get("type") or (ad or {}).get("type") or "String")
-    values = [str(value) for value in prop.get("value") or []]
+    values = [str(value) for value in prop.get("value") or ()]
     encrypted = bool(prop.get("encrypted"))
     if prop_type == "Password" and not encrypted:
         values = [encrypt(value) for value in values]

@@ -13,7 +13,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from ec_async.emulator._schema import SCHEMA, SCHEMA_VERSION
 
@@ -76,7 +76,7 @@ class Store:
             )
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Generator[sqlite3.Connection, None, None]:
         """Hold the store for one transaction, committed unless the block raises."""
         with self._lock:
             self._connection.execute("BEGIN")

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jws
 from jose.exceptions import JOSEError
 
+from ec_async._guards import is_dict
+
 __all__ = ["ISSUER", "InvalidToken", "TokenSigner", "unverified_claims"]
 
 ISSUER = "https://www.eclipse.org/kapua"
@@ -38,7 +40,7 @@ class TokenSigner:
         )
         public_key = key.public_key()
         self.private_key_pem = private_key_pem
-        self.public_key_pem = public_key.public_bytes(
+        self.public_key_pem: str = public_key.public_bytes(
             serialization.Encoding.PEM,
             serialization.PublicFormat.SubjectPublicKeyInfo,
         ).decode("ascii")
@@ -96,7 +98,7 @@ class TokenSigner:
             claims = json.loads(payload)
         except (JOSEError, ValueError) as exc:
             raise InvalidToken(str(exc)) from exc
-        if not isinstance(claims, dict) or claims.get("iss") != ISSUER:
+        if not is_dict(claims) or claims.get("iss") != ISSUER:
             msg = "unexpected issuer"
             raise InvalidToken(msg)
         if any(name not in claims for name in _REQUIRED_CLAIMS):
@@ -119,4 +121,4 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
     except ValueError:
         return None
 
-    return claims if isinstance(claims, dict) else None
+    return claims if is_dict(claims) else None

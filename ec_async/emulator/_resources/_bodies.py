@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ec_async._guards import is_mapping
 from ec_async.emulator._errors import (
     EmptyError,
     illegal_argument,
@@ -91,7 +92,7 @@ def object_field(body: Mapping[str, Any], name: str) -> Mapping[str, Any] | None
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         raise EmptyError(400)
 
     return value

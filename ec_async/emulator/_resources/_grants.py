@@ -8,9 +8,9 @@ it is granted in needs the caller to hold that permission itself.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
 from typing import Any
 
+from ec_async._guards import is_mapping
 from ec_async.emulator._call import Call
 from ec_async.emulator._domains import domain_named
 from ec_async.emulator._errors import (
@@ -43,7 +43,7 @@ def permission_from_body(value: Any, argument: str) -> Grant:
     """Read a ``permission`` object; a missing one is an illegal null argument."""
     if value is None:
         raise illegal_null_argument(argument)
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         raise EmptyError(400)
 
     return Grant(

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -166,8 +167,8 @@ async def count_infos(call: Call) -> web.StreamResponse:
 
 
 def _id_list(body: Mapping[str, Any], name: str) -> list[int]:
-    values = body.get(name) or []
-    if not isinstance(values, list):
+    values: object = body.get(name) or []
+    if not is_list(values):
         raise EmptyError(400)
     decoded = [decode_id(value) if isinstance(value, str) else None for value in values]
     if any(value is None for value in decoded):
@@ -177,8 +178,8 @@ def _id_list(body: Mapping[str, Any], name: str) -> list[int]:
 
 
 def _grant_list(body: Mapping[str, Any]) -> list[Grant]:
-    values = body.get("permissions") or []
-    if not isinstance(values, list):
+    values: object = body.get("permissions") or []
+    if not is_list(values):
         raise EmptyError(400)
 
     return [

@@ -378,10 +378,11 @@ async def update_account(call: Call) -> web.StreamResponse:
     """
     account_id = call.path_id("accountId")
     body = await call.json_body()
+    expiration = date_field(body, "expirationDate")
     columns = {
         **_organization_columns(body, "account.organization"),
         "description": text_field(body, "description"),
-        "expiration_date": date_field(body, "expirationDate"),
+        "expiration_date": expiration,
     }
     if account_id == call.session.scope_id:
         raise operation_not_supported(
@@ -395,7 +396,7 @@ async def update_account(call: Call) -> web.StreamResponse:
     call.require("account", "write", account["scope_id"])
 
     with call.context.store.transaction() as db:
-        _check_expiration(db, account, columns["expiration_date"])
+        _check_expiration(db, account, expiration)
         updated = _store_update(call, db, account, body, columns)
 
     return json_response(account_json(updated))

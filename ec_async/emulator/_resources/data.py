@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from ec_async._guards import is_dict, is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -256,11 +257,11 @@ async def list_messages(call: Call) -> web.StreamResponse:
 
 def _sort_fields(body: Mapping[str, Any]) -> bool:
     """Whether a JSON message query sorts newest first (it does by default)."""
-    fields = body.get("sortFields") or []
-    if not isinstance(fields, list):
+    fields: object = body.get("sortFields") or []
+    if not is_list(fields):
         raise EmptyError(400)
     for field in fields:
-        if not isinstance(field, dict):
+        if not is_dict(field):
             raise EmptyError(400)
         if field.get("field") == "timestamp":
             return str(field.get("direction", "ASC")).upper().startswith("DESC")
@@ -345,12 +346,12 @@ def _metric_text(value: Any) -> str | None:
 
 
 def _metrics(payload: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    metrics = payload.get("metrics") or []
-    if not isinstance(metrics, list):
+    metrics: object = payload.get("metrics") or []
+    if not is_list(metrics):
         raise EmptyError(400)
     found: list[tuple[str, str, str]] = []
     for metric in metrics:
-        if not isinstance(metric, dict):
+        if not is_dict(metric):
             raise EmptyError(400)
         name, value_type = metric.get("name"), metric.get("valueType")
         value = _metric_text(metric.get("value"))
@@ -366,12 +367,12 @@ def _metrics(payload: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 def _channel(body: Mapping[str, Any]) -> str:
     channel = body.get("channel")
-    parts = channel.get("semanticParts") if isinstance(channel, dict) else None
-    if channel is not None and not isinstance(channel, dict):
+    parts = channel.get("semanticParts") if is_dict(channel) else None
+    if channel is not None and not is_dict(channel):
         raise EmptyError(400)
     if not parts:
         raise illegal_null_argument("message.channel")
-    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+    if not is_list(parts) or not all(isinstance(p, str) for p in parts):
         raise EmptyError(400)
 
     return "/".join(parts)
@@ -392,9 +393,9 @@ def _message_row(
     device_id = decode_id(device_text) if isinstance(device_text, str) else None
     if device_text is not None and device_id is None:
         raise EmptyError(400)
-    payload = body.get("payload") or {}
+    payload: object = body.get("payload") or {}
     position = body.get("position")
-    if not isinstance(payload, dict) or not isinstance(position, dict | None):
+    if not is_dict(payload) or not (position is None or is_dict(position)):
         raise EmptyError(400)
     message_body = payload.get("body")
     if not isinstance(message_body, str | None):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ec_async._guards import is_list, is_mapping
 from ec_async.emulator._call import Call, Handler, Route
 from ec_async.emulator._device_gateway import (
     Answer,
@@ -115,8 +116,8 @@ def _text(body: Mapping[str, Any], name: str, prefix: str) -> str:
 
 
 def _list(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    value = body.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+    value: object = body.get(name) or []
+    if not is_list(value) or not all(isinstance(v, Mapping) for v in value):
         raise illegal_argument(name, None)
 
     return value
@@ -274,9 +275,9 @@ def _bundle_action(start: bool) -> Handler:
 
 def _command_input(body: Mapping[str, Any]) -> dict[str, Any]:
     """Read a commandInput; the server binds ``arguments`` as a plain array."""
-    arguments = body.get("arguments") or []
-    environment = body.get("environment") or []
-    if not isinstance(arguments, list) or not isinstance(environment, list):
+    arguments: object = body.get("arguments") or []
+    environment: object = body.get("environment") or []
+    if not is_list(arguments) or not is_list(environment):
         raise illegal_argument("commandInput.arguments", None)
     if body.get("body") is not None:
         try:
@@ -563,8 +564,8 @@ _VALUE_TYPES: dict[str, Callable[[str], Any]] = {
 
 def _metric_values(payload: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for metric in payload.get("metrics") or []:
-        if not isinstance(metric, Mapping) or not isinstance(metric.get("name"), str):
+    for metric in payload.get("metrics") or ():
+        if not is_mapping(metric) or not isinstance(metric.get("name"), str):
             raise illegal_argument("payload.metrics.name", None)
         convert = _VALUE_TYPES.get(str(metric.get("valueType")), str)
         try:
@@ -588,7 +589,7 @@ def _generic_act(
     channel: Mapping[str, Any], metrics: Mapping[str, Any], call: Call
 ) -> Act:
     app_name = str(channel.get("appName"))
-    resources = [str(each) for each in channel.get("resources") or []]
+    resources = [str(each) for each in channel.get("resources") or ()]
 
     def act(device: SimulatedDevice, now: int) -> Answer:
         if (app_name, channel.get("method"), resources) != (
@@ -640,8 +641,8 @@ async def send_request(call: Call) -> web.StreamResponse:
     """POST .../requests: a raw request to a device application (JSON variant)."""
     body = await _body(call)
     channel = body.get("channel")
-    payload = body.get("payload") or {}
-    if not isinstance(channel, Mapping) or not isinstance(payload, Mapping):
+    payload: object = body.get("payload") or {}
+    if not is_mapping(channel) or not is_mapping(payload):
         raise illegal_null_argument("requestMessage.channel")
     method = str(channel.get("method") or "")
     if method not in _METHOD_PERMISSIONS or not channel.get("appName"):

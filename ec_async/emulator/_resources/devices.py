@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_dict, is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._domains import ANY_ID
 from ec_async.emulator._errors import (
@@ -307,7 +308,7 @@ def _items(body: Mapping[str, Any], name: str) -> list[Any]:
     value = body.get(name)
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not is_list(value):
         raise EmptyError(400)
 
     return [item for item in value if item is not None]
@@ -330,9 +331,9 @@ def _tag_ids(body: Mapping[str, Any]) -> str:
 
 def _extended_properties(body: Mapping[str, Any]) -> str:
     """Return the stored ``extendedProperties``: their three text fields only."""
-    properties = []
+    properties: list[dict[str, str]] = []
     for item in _items(body, "extendedProperties"):
-        if not isinstance(item, dict):
+        if not is_dict(item):
             raise EmptyError(400)
         stored = {"type": "deviceExtendedProperty"}
         for field in _EXTENDED_PROPERTY_FIELDS:

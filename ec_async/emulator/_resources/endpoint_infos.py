@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list, is_mapping
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -148,7 +149,7 @@ def _endpoint_type(call: Call) -> str:
 
 
 def _list_filters(call: Call) -> list[Filter]:
-    filters = []
+    filters: list[Filter] = []
     usage = call.query.get("usage")
     if usage:
         filters.append(
@@ -237,12 +238,12 @@ def _columns(body: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def _usages(body: Mapping[str, Any]) -> list[str]:
-    values = body.get("usages") or []
-    if not isinstance(values, list):
+    values: object = body.get("usages") or []
+    if not is_list(values):
         raise EmptyError(400)
-    names = []
+    names: list[str] = []
     for value in values:
-        name = value.get("name") if isinstance(value, Mapping) else None
+        name = value.get("name") if is_mapping(value) else None
         if not isinstance(name, str):
             raise EmptyError(400)
         names.append(name)

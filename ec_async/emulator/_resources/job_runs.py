@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import EmptyError, entity_not_found, illegal_argument
 from ec_async.emulator._job_engine import StartOptions
@@ -182,10 +183,10 @@ async def target_executions(call: Call) -> web.StreamResponse:
 
 
 def _start_options(body: Mapping[str, Any]) -> StartOptions:
-    sublist = body.get("targetIdSublist") or []
-    if not isinstance(sublist, list):
+    sublist: object = body.get("targetIdSublist") or []
+    if not is_list(sublist):
         raise EmptyError(400)
-    target_ids = []
+    target_ids: list[int] = []
     for text in sublist:
         value = decode_id(text) if isinstance(text, str) else None
         if value is None:
@@ -252,8 +253,8 @@ async def are_running(call: Call) -> web.StreamResponse:
     """POST /{scopeId}/jobs/_isRunning: an entry per id; unknown ones lack isRunning."""
     scope_id = call.scope_id()
     body = await call.json_body(allow_empty=True)
-    texts = body.get("jobIds") or []
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+    texts: object = body.get("jobIds") or []
+    if not is_list(texts) or not all(isinstance(t, str) for t in texts):
         raise EmptyError(400)
     call.require("job", "read", scope_id)
     entries: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -128,10 +129,10 @@ def _trigger_properties(
     body: Mapping[str, Any], definition_id: int, scope_id: int, job_id: int, prefix: str
 ) -> list[dict[str, Any]]:
     """The properties sent, less jobId and scopeId, which the server sets itself."""
-    sent = body.get("triggerProperties") or []
-    if not isinstance(sent, list) or not all(isinstance(p, dict) for p in sent):
+    sent: object = body.get("triggerProperties") or []
+    if not is_list(sent) or not all(isinstance(p, dict) for p in sent):
         raise EmptyError(400)
-    properties = []
+    properties: list[dict[str, Any]] = []
     for prop in sent:
         name = text_value(prop, "name")
         if not name:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -362,10 +363,10 @@ def _step_properties(
     body: Mapping[str, Any], definition: StepDefinition
 ) -> list[dict[str, Any]]:
     """The properties sent, typed from the definition; required ones must be set."""
-    sent = body.get("stepProperties")
+    sent: object = body.get("stepProperties")
     if sent is None:
         sent = body.get("jobStepProperties") or []
-    if not isinstance(sent, list) or not all(isinstance(p, dict) for p in sent):
+    if not is_list(sent) or not all(isinstance(p, dict) for p in sent):
         raise EmptyError(400)
     declared = {prop["name"]: prop for prop in definition.properties}
     properties: list[dict[str, Any]] = []

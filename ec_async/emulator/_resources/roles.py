@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import EmptyError, entity_not_found, entity_uniqueness
 from ec_async.emulator._listing import (
@@ -72,8 +73,8 @@ def user_json(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _creator_grants(body: Mapping[str, Any]) -> list[Grant]:
-    permissions = body.get("permissions") or []
-    if not isinstance(permissions, list):
+    permissions: object = body.get("permissions") or []
+    if not is_list(permissions):
         raise EmptyError(400)
 
     return [

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ec_async._guards import is_list, is_mapping
 from ec_async.emulator._call import Call, Route
 from ec_async.emulator._errors import (
     EmptyError,
@@ -123,16 +124,16 @@ async def read_one(call: Call) -> web.StreamResponse:
 
 def _sent_values(component: Component, body: Mapping[str, Any]) -> dict[str, Any]:
     """Read a component's ``properties.property`` list into typed values."""
-    wrapper = body.get("properties") or {}
-    if not isinstance(wrapper, Mapping):
+    wrapper: object = body.get("properties") or {}
+    if not is_mapping(wrapper):
         raise EmptyError(400)
-    properties = wrapper.get("property") or []
-    if not isinstance(properties, list):
+    properties: object = wrapper.get("property") or []
+    if not is_list(properties):
         raise EmptyError(400)
 
     values: dict[str, Any] = {}
     for prop in properties:
-        if not isinstance(prop, Mapping):
+        if not is_mapping(prop):
             raise EmptyError(400)
         if not isinstance(prop.get("name"), str):
             # Unmarshalled fine, but Kapua's validation finds the name null.
@@ -146,8 +147,8 @@ def _typed(component: Component, prop: Mapping[str, Any]) -> Any:
     name = prop["name"]
     attribute = component.attribute(name)
     declared = prop.get("type") or (attribute.type if attribute else "String")
-    texts = prop.get("value") or []
-    if not isinstance(texts, list):
+    texts: object = prop.get("value") or []
+    if not is_list(texts):
         texts = [texts]
     if not texts:
         return None
@@ -227,8 +228,8 @@ async def write_one(call: Call) -> web.StreamResponse:
 
 
 def _configurations(body: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    configurations = body.get("configuration") or []
-    if not isinstance(configurations, list) or not all(
+    configurations: object = body.get("configuration") or []
+    if not is_list(configurations) or not all(
         isinstance(item, Mapping) for item in configurations
     ):
         raise EmptyError(400)
