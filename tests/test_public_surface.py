@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-PACKAGES = ["ec_async", "ec_async.bulk", "ec_async.emulator", "ec_sync"]
+PACKAGES = ["ec_async", "ec_async.bulk", "ec_async.emulator", "ec_sync", "ec_sync.bulk"]
 
 
 def _public_names(module: types.ModuleType) -> set[str]:
