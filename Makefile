@@ -31,13 +31,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # pyright is pinned, so its wrapper need not ask PyPI for a newer one each run.
-# --verifytypes: every public name has a complete type, as users' checkers see
-# it. It must find the packages in this tree, not through the editable install.
+# -p names our settings: pyright would prefer a pyrightconfig.json found in a
+# folder above this one. --verifytypes: every public name has a complete type,
+# as users' checkers see it; it must find the packages in this tree, not
+# through the editable install.
 PYRIGHT := PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(BIN)/pyright
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(PYRIGHT)
+	$(PYRIGHT) -p pyproject.toml
 	PYTHONPATH=. $(PYRIGHT) --verifytypes ec_async --ignoreexternal
 	PYTHONPATH=. $(PYRIGHT) --verifytypes ec_sync --ignoreexternal
 

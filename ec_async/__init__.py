@@ -1,5 +1,7 @@
 """ec-client's async core: a client for the Everyware Cloud (Eclipse Kapua) REST API."""
 
+import logging as _logging
+
 from ._access import (
     AccessInfo,
     AccessInfoCreator,
@@ -272,6 +274,10 @@ from ._users import (
     UserStatus,
     UserType,
 )
+
+# A library leaves output to the application: without this, Python's
+# last-resort handler would print our retry warnings on stderr.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
     "APIError",

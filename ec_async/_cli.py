@@ -27,8 +27,10 @@ from ._cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     LOOPBACK_URL,
+    Parser,
     Runner,
     exit_code,
+    flags_only,
     one_line,
 )
 from ._cli_output import Output, add_output_flags, check_columns, print_one
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Complain with the usage of the command the flags were given to.
     command_parser: argparse.ArgumentParser = getattr(args, "command_parser", parser)
     if unknown:
-        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        command_parser.error(f"unrecognized arguments: {flags_only(unknown)}")
     if not hasattr(args, "run") and not hasattr(args, "handler"):
         command_parser.print_help()
         return EXIT_USAGE
@@ -102,7 +104,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ec",
         description="Everyware Cloud from the command line: every resource "
         "answers list, get and count (and delete where it is safe).",
@@ -280,7 +282,13 @@ def _prompt_password(username: str) -> str:
             "EC_PASSWORD is not set and there is no terminal to ask on; "
             "or give the profile a password_command"
         )
-    return getpass.getpass(f"Password for {username}: ")
+    try:
+        password = getpass.getpass(f"Password for {username}: ")
+    except EOFError:  # Ctrl+D at the prompt.
+        password = ""
+    if not password:
+        raise _usage(f"no password given for {username}")
+    return password
 
 
 def _usage(message: str) -> ECError:

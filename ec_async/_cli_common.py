@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from ._client import Client, Scope
 from ._errors import APIError, ConfigurationError, ECError
@@ -17,8 +18,10 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "LOOPBACK_URL",
+    "Parser",
     "Runner",
     "exit_code",
+    "flags_only",
     "one_line",
     "usage",
     "view",
@@ -78,3 +81,34 @@ def one_line(exc: ECError) -> str:
 def view(client: Client, args: argparse.Namespace) -> Client | Scope:
     """The client, or its view of the account ``--scope`` names."""
     return client.scope(args.scope) if args.scope else client
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that takes flags only as spelled in full.
+
+    argparse would read ``--password SECRET`` as an abbreviation of
+    ``--password-command`` and store the secret as a command to run.
+    Subcommands' parsers are of the same class, so none abbreviates.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
+def flags_only(arguments: Sequence[str]) -> str:
+    """Unrecognised arguments named by their flags only: a value may be a secret."""
+    flags: list[str] = []
+    hidden = 0
+    for argument in arguments:
+        if argument.startswith("-"):
+            flag, equals, _ = argument.partition("=")
+            flags.append(flag)
+            hidden += bool(equals)
+        else:
+            hidden += 1
+    shown = " ".join(flags)
+    if hidden:
+        values = "value" if hidden == 1 else "values"
+        shown = f"{shown} (and {hidden} {values}, not shown)".lstrip()
+    return shown

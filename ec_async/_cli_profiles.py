@@ -38,11 +38,11 @@ def add_profile_commands(commands: Any) -> None:
     verbs = profile.add_subparsers(title="profile commands", metavar="ACTION")
 
     listing = verbs.add_parser("list", help="list the profiles; * marks the default")
-    listing.set_defaults(handler=_list)
+    listing.set_defaults(handler=_list, command_parser=listing)
 
     show = verbs.add_parser("show", help="show one profile's settings")
     show.add_argument("name", metavar="NAME")
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=_show, command_parser=show)
 
     add = verbs.add_parser(
         "add",
@@ -75,15 +75,15 @@ def add_profile_commands(commands: Any) -> None:
     add.add_argument(
         "--default", action="store_true", help="make it the default profile"
     )
-    add.set_defaults(handler=_add)
+    add.set_defaults(handler=_add, command_parser=add)
 
     remove = verbs.add_parser("remove", help="remove a profile")
     remove.add_argument("name", metavar="NAME")
-    remove.set_defaults(handler=_remove)
+    remove.set_defaults(handler=_remove, command_parser=remove)
 
     use = verbs.add_parser("use", help="make a profile the default")
     use.add_argument("name", metavar="NAME")
-    use.set_defaults(handler=_use)
+    use.set_defaults(handler=_use, command_parser=use)
 
 
 def _file() -> ProfileFile:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from ._cli_common import EXIT_OK, LOOPBACK_URL, Runner, usage, view
+from ._cli_common import EXIT_OK, LOOPBACK_URL, Parser, Runner, usage, view
 from ._cli_fleet import COUNT_COLUMNS, count_everywhere, list_everywhere
 from ._cli_output import Listing, Output, add_output_flags, check_columns, print_one
 from ._cli_progress import add_progress_flag, counted, reporter
@@ -24,7 +24,7 @@ from ._errors import ECError
 __all__ = ["add_resource_commands", "examples", "positive"]
 
 Check = Callable[[argparse.Namespace], None]
-SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+SubParsers: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 _DEFAULT_LIMIT = 50
 _DEFAULT_CONCURRENCY = 16

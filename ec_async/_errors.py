@@ -164,7 +164,7 @@ class APIError(ECError):
     decoded error document, or ``None`` when the body was empty or not JSON.
     """
 
-    hint = ""
+    _advice = ""
 
     def __init__(
         self,
@@ -183,6 +183,11 @@ class APIError(ECError):
         self.server_message = server_message
         self.body = body
         super().__init__(self._describe())
+
+    @property
+    def hint(self) -> str:
+        """What to do about this error, in a few words; empty when nothing helps."""
+        return self._advice
 
     def _describe(self) -> str:
         code = f" {self.error_code}" if self.error_code else ""
@@ -208,7 +213,7 @@ def _rebuild_api_error(cls: type[APIError], state: dict[str, Any]) -> APIError:
 class BadRequest(APIError, ValueError):
     """400: the server rejected an argument; ``argument_name`` says which."""
 
-    hint = "check the named argument"
+    _advice = "check the named argument"
 
     @property
     def argument_name(self) -> str | None:
@@ -224,13 +229,13 @@ class BadRequest(APIError, ValueError):
 class AuthenticationError(APIError):
     """401: the credentials or the access token were refused."""
 
-    hint = "check the credentials; the server never says which part was wrong"
+    _advice = "check the credentials; the server never says which part was wrong"
 
 
 class MfaRequired(AuthenticationError):
     """403 on login: the user has MFA on, and no code or trust key was given."""
 
-    hint = (
+    _advice = (
         "log in again with UsernamePassword(..., authentication_code=<TOTP code>) "
         "or the trust_key of a trusted machine"
     )
@@ -239,7 +244,7 @@ class MfaRequired(AuthenticationError):
 class PermissionDenied(APIError):
     """403: the user lacks a permission; ``permission`` is the one required."""
 
-    hint = "ask an administrator for the permission named, in this account"
+    _advice = "ask an administrator for the permission named, in this account"
 
     @property
     def permission(self) -> Mapping[str, Any] | None:
@@ -253,7 +258,17 @@ class PermissionDenied(APIError):
 class NotFound(APIError, LookupError):
     """404: no such entity in this scope."""
 
-    hint = "check the id and the scope it was looked up in"
+    _advice = "check the id and the scope it was looked up in"
+
+    @property
+    def hint(self) -> str:
+        """What to do; a 404 without Kapua's error body means no such path at all."""
+        if self.error_code is None:
+            return (
+                "the server has no such path: check that base_url ends with the "
+                "API version, like https://host/v1"
+            )
+        return self._advice
 
     @property
     def entity_type(self) -> str | None:
@@ -273,7 +288,7 @@ class Conflict(APIError):
 class DuplicateName(Conflict):
     """An entity with the same name already exists (Kapua answers 500 or 409)."""
 
-    hint = "choose another name, or fetch the existing entity"
+    _advice = "choose another name, or fetch the existing entity"
 
 
 class OptimisticLockError(Conflict):
@@ -282,25 +297,25 @@ class OptimisticLockError(Conflict):
     Read it again, apply the change to the fresh copy, and update that.
     """
 
-    hint = "read the entity again and reapply the change"
+    _advice = "read the entity again and reapply the change"
 
 
 class DeviceNotConnected(Conflict):
     """The device is not connected, so it cannot be managed now."""
 
-    hint = "wait for the device to connect, then try again"
+    _advice = "wait for the device to connect, then try again"
 
 
 class DeviceManagementError(APIError):
     """The device was reached but the management request failed there (500)."""
 
-    hint = "the device failed the request; it may have acted anyway"
+    _advice = "the device failed the request; it may have acted anyway"
 
 
 class DeviceResponseError(DeviceManagementError):
     """The device answered with an error response code (bad request, not found, ...)."""
 
-    hint = "the device refused the request; see its error message"
+    _advice = "the device refused the request; see its error message"
 
     @property
     def response_code(self) -> str | None:
@@ -320,7 +335,7 @@ class DeviceTimeout(DeviceManagementError, TimeoutError):
     the request, so check its state before sending an action again.
     """
 
-    hint = "the device may be busy or its link slow; pass a longer timeout"
+    _advice = "the device may be busy or its link slow; pass a longer timeout"
 
     @property
     def timeout(self) -> float | None:
@@ -335,7 +350,7 @@ class DeviceTimeout(DeviceManagementError, TimeoutError):
 class RateLimited(APIError):
     """429: too many requests."""
 
-    hint = "slow down; ec-client retries these for safe operations"
+    _advice = "slow down; ec-client retries these for safe operations"
 
 
 class JobEngineError(APIError):
@@ -345,7 +360,7 @@ class JobEngineError(APIError):
     answers, not server faults, and are never retried.
     """
 
-    hint = "check the job's steps, targets and running state"
+    _advice = "check the job's steps, targets and running state"
 
     @property
     def job_id(self) -> str | None:
@@ -361,13 +376,13 @@ class JobEngineError(APIError):
 class JobAlreadyRunning(JobEngineError):
     """The job is running already; stop it, or start with ``enqueue=True``."""
 
-    hint = "wait for the running execution, or stop it first"
+    _advice = "wait for the running execution, or stop it first"
 
 
 class ServerError(APIError):
     """A 5xx the server gave no more specific meaning."""
 
-    hint = "the server failed; ec-client retries 502, 503 and 504 of safe operations"
+    _advice = "the server failed; ec-client retries 502, 503 and 504 of safe operations"
 
 
 class LimitReached(ServerError):
@@ -376,7 +391,7 @@ class LimitReached(ServerError):
     Its parent account's administrator raises ``maxNumberChildEntities``.
     """
 
-    hint = "the account's service configuration allows no more of these"
+    _advice = "the account's service configuration allows no more of these"
 
 
 class LimitExceeded(BadRequest):
@@ -385,7 +400,7 @@ class LimitExceeded(BadRequest):
     Or more than its parent account can give (``PARENT_LIMIT_EXCEEDED``).
     """
 
-    hint = "the account, or its parent, already uses more than this allows"
+    _advice = "the account, or its parent, already uses more than this allows"
 
     @property
     def service_pid(self) -> str | None:

@@ -208,7 +208,7 @@ class Emulator:
         )
         loop = asyncio.new_event_loop()
         thread = threading.Thread(
-            target=loop.run_forever, name="ec-emulator", daemon=True
+            target=_run_until_stopped, args=(loop,), name="ec-emulator", daemon=True
         )
         thread.start()
         try:
@@ -218,6 +218,17 @@ class Emulator:
             asyncio.run_coroutine_threadsafe(emulator.close(), loop).result()
             loop.call_soon_threadsafe(loop.stop)
             thread.join()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-            loop.close()
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """Run ``loop`` until stopped, then close it, all on the calling thread.
+
+    Closing on the emulator's own thread keeps ``in_thread`` usable from a
+    thread whose event loop is running (a notebook's, say).
+    """
+    try:
+        loop.run_forever()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()

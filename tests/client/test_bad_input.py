@@ -111,3 +111,18 @@ def test_emulator_start_up_errors_are_one_line(
     assert 2 == code
     assert err.startswith("ec: error: the emulator could not start")
     assert "Traceback" not in err
+
+
+async def test_a_base_url_without_the_version_says_so() -> None:
+    """A 404 with no Kapua error body points at the base URL, not at an id."""
+    # Not spec-checked: the request deliberately misses every path of the spec.
+    async with Emulator(seed="minimal") as emulator:
+        base_url = emulator.base_url.removesuffix("/v1")
+        with pytest.raises(ec_async.NotFound) as caught:
+            async with ec_async.Client(
+                base_url, username="acme-admin", password=DEMO_PASSWORD
+            ):
+                pass
+
+    assert "base_url ends with the API version" in caught.value.hint
+    assert "base_url ends with the API version" in str(caught.value)

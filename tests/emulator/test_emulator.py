@@ -158,6 +158,14 @@ def test_in_thread_serves_blocking_callers() -> None:
     assert device == "AQ"
 
 
+async def test_in_thread_starts_and_stops_inside_a_running_loop() -> None:
+    """In a thread whose loop runs (a notebook's), in_thread still closes cleanly."""
+    with Emulator.in_thread(seed="empty", config=FAST) as emulator:
+        status, _ = _get_sync(emulator.base_url + "/sys-info")
+
+    assert 200 == status
+
+
 async def test_file_database_is_reused_not_reseeded(tmp_path: pathlib.Path) -> None:
     """A database file keeps devices and valid tokens across restarts and skips seeding."""
     database = tmp_path / "emulator.sqlite3"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -175,3 +177,31 @@ class TestSecrets:
         secrets = {*breakable.issued_secrets, DEMO_PASSWORD, "not-the-password"}
         assert set() == {secret for secret in secrets if secret in values}
         assert len(breakable.issued_secrets) >= 2  # A token pair was issued.
+
+
+def test_nothing_reaches_stderr_until_the_application_configures_logging() -> None:
+    """Retry warnings with logging left alone print nothing: ec_async has a NullHandler."""
+    script = """
+import asyncio, ec_async
+
+async def main():
+    retry = ec_async.RetryPolicy(attempts=2, initial_delay=0.01)
+    async with ec_async.Client(
+        "http://127.0.0.1:9/v1", username="u", password="p", retry=retry
+    ) as ec:
+        await ec.devices.count()
+
+try:
+    asyncio.run(main())
+except ec_async.TransportError:
+    print("refused")
+"""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script.
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert ("refused\n", "") == (done.stdout, done.stderr)

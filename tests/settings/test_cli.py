@@ -211,6 +211,31 @@ class TestProfileCommands:
         assert "--password " not in text
         assert "--api-key " not in text
 
+    @pytest.mark.parametrize(
+        "flags",
+        [
+            ("--username", ADMIN, "--password", "Hunter-2-secret"),
+            ("--username", ADMIN, "--pass=Hunter-2-secret"),
+            ("--api", "Hunter-2-secret"),
+        ],
+        ids=["--password", "--pass=", "--api"],
+    )
+    def test_a_secret_flag_is_refused_not_taken_for_a_command(
+        self,
+        config_file: Path,
+        capsys: pytest.CaptureFixture[str],
+        flags: tuple[str, ...],
+    ) -> None:
+        """`--password X` is no abbreviation of --password-command: usage error, no file."""
+        with pytest.raises(SystemExit) as exited:
+            main(["profile", "add", "lab", "--base-url", URL, *flags])
+        err = capsys.readouterr().err
+
+        assert 2 == exited.value.code
+        assert "unrecognized arguments: --" in err
+        assert "Hunter-2-secret" not in err
+        assert not config_file.exists()
+
 
 class TestConnecting:
     """Commands take their server and login from flags, then EC_*, then the profile."""
