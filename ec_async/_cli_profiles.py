@@ -149,8 +149,8 @@ async def _add(args: argparse.Namespace) -> int:
     found = _file()
     changed = found.with_profile(args.name, values, default=args.default)
     changed.save()
-    default = ", the default" if changed.default == args.name else ""
-    print(f"added profile {args.name}{default}, to {changed.path}")
+    default = " (the default)" if changed.default == args.name else ""
+    print(f"added profile {args.name}{default} to {changed.path}")
     return 0
 
 

@@ -30,7 +30,8 @@ class AccountSummary:
     depth: int
     devices: int
     connected: int
-    disconnected: int
+    # Not connected now: disconnected, missing, or never connected at all.
+    offline: int
 
 
 async def summarise_fleet(ec: Client, *, concurrency: int = 16) -> list[AccountSummary]:
@@ -52,7 +53,7 @@ async def summarise_fleet(ec: Client, *, concurrency: int = 16) -> list[AccountS
             depth=node.depth,
             devices=total,
             connected=statuses[ConnectionStatus.CONNECTED],
-            disconnected=total - statuses[ConnectionStatus.CONNECTED],
+            offline=total - statuses[ConnectionStatus.CONNECTED],
         )
 
     report = await bulk.run(summarise, nodes, concurrency=concurrency, fail_fast=True)
@@ -75,12 +76,12 @@ def print_summary(summaries: list[AccountSummary], elapsed: float, out: TextIO) 
     """Print the fleet summary as an indented tree with totals."""
     width = max(len("account"), *(len(s.account.name) + 2 * s.depth for s in summaries))
     out.write(
-        f"{'account'.ljust(width)}  {'devices':>8}  {'connected':>9}  {'disconnected':>12}\n"
+        f"{'account'.ljust(width)}  {'devices':>8}  {'connected':>9}  {'offline':>8}\n"
     )
     for summary in summaries:
         name = "  " * summary.depth + summary.account.name
         out.write(
-            f"{name.ljust(width)}  {summary.devices:>8}  {summary.connected:>9}  {summary.disconnected:>12}\n"
+            f"{name.ljust(width)}  {summary.devices:>8}  {summary.connected:>9}  {summary.offline:>8}\n"
         )
     total = sum(s.devices for s in summaries)
     connected = sum(s.connected for s in summaries)

@@ -293,4 +293,4 @@ class TestSummariseFleet:
             summary.account.name: summary.depth for summary in summaries
         }
         assert [10] * 4 == [summary.devices for summary in summaries]
-        assert all(s.connected + s.disconnected == s.devices for s in summaries)
+        assert all(s.connected + s.offline == s.devices for s in summaries)
