@@ -12,7 +12,6 @@ import re
 import shlex
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -164,6 +163,8 @@ class ProfileFile:
     @classmethod
     def load(cls, path: Path) -> ProfileFile:
         """Read and check the file; a file that does not exist holds no profiles."""
+        import tomllib  # Here, so clients built without Settings never load it.
+
         try:
             with path.open("rb") as file:
                 document = tomllib.load(file)
