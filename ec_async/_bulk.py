@@ -10,6 +10,7 @@ are bugs, not outcomes: they stop the run and propagate, as does the first
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -35,6 +36,9 @@ ItemT = TypeVar("ItemT")
 ValueT = TypeVar("ValueT")
 
 DEFAULT_CONCURRENCY = 16
+# Far above what any server lets one client run at once, and low enough that
+# a typo (one more zero) cannot start a million workers.
+MAX_CONCURRENCY = 1000
 
 
 @attrs.frozen
@@ -186,12 +190,12 @@ async def _stream(
 
 
 def check_concurrency(concurrency: object) -> None:
-    """Refuse a concurrency that is not a positive int, before anything is sent."""
+    """Refuse a concurrency that is not an int from 1 to 1,000, before anything is sent."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         msg = f"concurrency must be an int, got {concurrency!r}"
         raise ConfigurationError(msg)
-    if concurrency < 1:
-        msg = f"concurrency must be at least 1, got {concurrency}"
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        msg = f"concurrency must be from 1 to {MAX_CONCURRENCY}, got {concurrency}"
         raise ConfigurationError(msg)
 
 
@@ -268,8 +272,10 @@ async def _execute(
             stopped_by.append(exc)
             group.cancel_scope.cancel()
 
+    # No more workers than items, when their number is known.
+    workers = concurrency if source.total is None else min(concurrency, source.total)
     async with anyio.create_task_group() as group:
-        for _ in range(concurrency):
+        for _ in range(workers):
             group.start_soon(work, group)
 
     if stopped_by:
@@ -281,7 +287,7 @@ async def _attempt(
 ) -> Result[ItemT, ValueT]:
     started = time.perf_counter()
     try:
-        value = await operation(item)
+        value = await _awaitable(operation(item))
     except ECError as error:
         return Result(
             index=index,
@@ -301,3 +307,15 @@ def _noted(result: Result[Any, Any]) -> ECError:
         shown = shown[:77] + "..."
     result.error.add_note(f"raised for bulk item {result.index}: {shown}")
     return result.error
+
+
+def _awaitable(value: Awaitable[ValueT]) -> Awaitable[ValueT]:
+    # A blocking function's value would fail at the await with a TypeError
+    # that names neither the cause nor the fix.
+    if not inspect.isawaitable(value):
+        msg = (
+            f"the bulk operation returned {type(value).__name__}, not an awaitable: "
+            "pass an async function, or use ec_sync.bulk for blocking ones"
+        )
+        raise TypeError(msg)
+    return value

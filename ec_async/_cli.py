@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import math
 import os
 import sqlite3
 import ssl
@@ -68,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if check is not None:
             check(args)
-        return asyncio.run(_dispatch(args))
+        # Settings (and a password prompt) before the event loop starts, so
+        # Ctrl+C at the prompt stops the command at once.
+        settings = _settings_from(args) if hasattr(args, "run") else None
+        return asyncio.run(_dispatch(args, settings))
     except ECError as exc:
         _error(one_line(exc))
         return exit_code(exc)
@@ -93,13 +97,13 @@ def _error(text: str) -> None:
     print(f"ec: error: {text}", file=sys.stderr)
 
 
-async def _dispatch(args: argparse.Namespace) -> int:
+async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int:
     """Run the command, logged in first unless it needs no server."""
-    run: Runner | None = getattr(args, "run", None)
-    if run is None:
+    if settings is None:
         handler: Handler = args.handler
         return await handler(args)
-    async with _client_from(args) as ec:
+    run: Runner = args.run
+    async with Client.from_settings(settings) as ec:
         return await run(args, ec)
 
 
@@ -256,7 +260,8 @@ def _add_profile_flag(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
-def _client_from(args: argparse.Namespace) -> Client:
+def _settings_from(args: argparse.Namespace) -> Settings:
+    """The command's settings, asking for the password if nothing gave one."""
     settings = Settings.resolve(
         base_url=args.base_url,
         username=args.username,
@@ -273,7 +278,7 @@ def _client_from(args: argparse.Namespace) -> Client:
     if settings.username is not None and settings.password is None:
         password = _prompt_password(settings.username)
         settings = attrs.evolve(settings, password=password)
-    return Client.from_settings(settings)
+    return settings
 
 
 def _prompt_password(username: str) -> str:
@@ -314,8 +319,8 @@ async def _login(args: argparse.Namespace, ec: Client) -> int:
 async def _emulator(args: argparse.Namespace) -> int:
     from .emulator import EmulatorConfig, Fault
 
-    if args.latency < 0 or args.jitter < 0:
-        raise _usage("--latency and --jitter must not be negative")
+    if not all(0 <= value < math.inf for value in (args.latency, args.jitter)):
+        raise _usage("--latency and --jitter must be zero or more milliseconds")
     try:
         faults = tuple(Fault.parse(spec) for spec in args.fault)
     except ValueError as exc:

@@ -23,6 +23,7 @@ __all__ = [
     "exit_code",
     "flags_only",
     "one_line",
+    "printable",
     "usage",
     "view",
 ]
@@ -75,7 +76,22 @@ def one_line(exc: ECError) -> str:
     else:
         text = str(exc) or type(exc).__name__
 
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
+
+
+# C0 and C1 control characters and DEL, shown escaped: text from a server or a
+# file must not move the cursor, retitle the terminal or break a line.
+_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, for a terminal."""
+    return text.translate(_ESCAPES)
 
 
 def view(client: Client, args: argparse.Namespace) -> Client | Scope:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from ._cli_common import usage
+from ._cli_common import printable, usage
 from ._convert import wire_name
 from ._guards import is_mapping
 
@@ -140,7 +140,7 @@ def _text(value: Any) -> str:
 
 
 def _table_text(value: Any) -> str:
-    text = " ".join(_text(value).splitlines())
+    text = printable(" ".join(_text(value).splitlines()))
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 3] + "..."
 
 
@@ -228,7 +228,9 @@ def print_one(
     else:
         width = max((len(column) for column in columns), default=0)
         for column in columns:
-            line = f"{column.ljust(width)}  {_text(value_at(record, column))}"
+            line = (
+                f"{column.ljust(width)}  {printable(_text(value_at(record, column)))}"
+            )
             out.write(line.rstrip() + "\n")
     out.flush()
 

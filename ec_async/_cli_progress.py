@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+)
 from contextlib import contextmanager
 from typing import Any, TextIO, TypeVar
 
@@ -62,16 +68,28 @@ def reporter(
         lines.finish()
 
 
-async def counted(items: AsyncIterator[T], report: Report | None) -> AsyncIterator[T]:
-    """The items, reporting how many have come so far (their total is unknown)."""
+async def counted(
+    items: AsyncIterator[T], report: Report | None
+) -> AsyncGenerator[T, None]:
+    """The items, reporting how many have come so far (their total is unknown).
+
+    Closing it closes ``items`` too, at once: left to the event loop's
+    shutdown (the reader of stdout went away, say), the two would be closed
+    concurrently, and the listing's close would fail noisily.
+    """
     started = time.perf_counter()
     completed = 0
-    async for item in items:
-        completed += 1
-        if report is not None:
-            elapsed = time.perf_counter() - started
-            report(bulk.Progress(completed, 0, None, elapsed))
-        yield item
+    try:
+        async for item in items:
+            completed += 1
+            if report is not None:
+                elapsed = time.perf_counter() - started
+                report(bulk.Progress(completed, 0, None, elapsed))
+            yield item
+    finally:
+        close: Callable[[], Awaitable[object]] | None = getattr(items, "aclose", None)
+        if close is not None:
+            await close()
 
 
 @contextmanager

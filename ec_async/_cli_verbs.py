@@ -8,6 +8,7 @@ one checks its flags before it connects, so that a bad column or a missing
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Sequence
@@ -183,8 +184,9 @@ async def _list(resource: Resource, args: argparse.Namespace, ec: Client) -> int
             items = collection.iter(
                 page_size=args.limit, **filters, **resource.iter_options
             )
-            async for item in counted(items, report):
-                listing.add(resource.record(item))
+            async with contextlib.aclosing(counted(items, report)) as found:
+                async for item in found:
+                    listing.add(resource.record(item))
     else:
         page = await collection.list(limit=args.limit, **filters)
         listing.extend(map(resource.record, page))

@@ -536,10 +536,9 @@ def _tls_context(
 
 
 def _check_trace_configs(trace_configs: object) -> None:
-    given: Sequence[object] = (
-        trace_configs if is_sequence(trace_configs) else [trace_configs]
-    )
-    if not all(isinstance(config, aiohttp.TraceConfig) for config in given):
+    if not is_sequence(trace_configs) or not all(
+        isinstance(config, aiohttp.TraceConfig) for config in trace_configs
+    ):
         msg = "trace_configs must be a list of aiohttp.TraceConfig"
         raise ConfigurationError(msg)
 

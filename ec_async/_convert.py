@@ -53,7 +53,12 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
 
 def _format_datetime(value: dt.datetime) -> str:
     utc = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # The year is padded by hand: glibc's %Y writes the year 999 as "999".
+    return (
+        f"{utc.year:04d}"
+        + utc.strftime("-%m-%dT%H:%M:%S.")
+        + (f"{utc.microsecond // 1000:03d}Z")
+    )
 
 
 def format_datetime(value: dt.datetime) -> str:

@@ -7,6 +7,7 @@ allocated, for a client without observers.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeGuard, TypeVar, runtime_checkable
@@ -98,6 +99,18 @@ def check_observers(observers: object) -> tuple[CallObserver[Any], ...]:
             msg = (
                 f"observers: a {type(observer).__name__} has no call_started and "
                 "call_ended methods, so it cannot observe calls"
+            )
+            raise ConfigurationError(msg)
+        if isinstance(observer, type):
+            msg = f"observers: {observer.__name__} is a class; pass an instance of it"
+            raise ConfigurationError(msg)
+        if any(
+            inspect.iscoroutinefunction(getattr(observer, name))
+            for name in ("call_started", "call_ended")
+        ):
+            msg = (
+                f"observers: {type(observer).__name__}'s methods must be plain "
+                "functions: observers are called, never awaited"
             )
             raise ConfigurationError(msg)
         checked.append(observer)

@@ -158,6 +158,7 @@ def render_path(template: str, params: Mapping[str, str]) -> str:
         ):
             msg = f"{name} {value!r} is not an id: dot segments and control characters are refused"
             raise ConfigurationError(msg)
+        _check_text(name, value)
     try:
         return template.format_map(
             {name: quote(value, safe="") for name, value in params.items()}
@@ -176,10 +177,21 @@ def query_params(**values: QueryValue) -> list[tuple[str, str]]:
         if isinstance(value, bool):
             pairs.append((name, "true" if value else "false"))
         elif isinstance(value, str | int):
-            pairs.append((name, str(value)))
+            pairs.append((name, _check_text(name, str(value))))
         else:
-            pairs.extend((name, str(item)) for item in value)
+            pairs.extend((name, _check_text(name, str(item))) for item in value)
     return pairs
+
+
+def _check_text(name: str, value: str) -> str:
+    # Lone surrogates (undecodable bytes from a command line, say) have no
+    # UTF-8 form, so no URL can carry them.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = f"{name} {value!r} is not valid text: it holds undecodable bytes"
+        raise ConfigurationError(msg) from None
+    return value
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ An ``ECError`` is the item's outcome; anything else is a bug and is raised.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import itertools
 import time
@@ -91,7 +92,10 @@ def _stream(
 
     def start(taken: Iterable[tuple[int, ItemT]]) -> None:
         for index, item in taken:
-            running.add(pool.submit(_attempt, operation, index, item))
+            # In a copy of the caller's context, as a direct call would run:
+            # a current span, say, stays the parent of the item's calls.
+            context = contextvars.copy_context()
+            running.add(pool.submit(context.run, _attempt, operation, index, item))
 
     try:
         start(itertools.islice(source, concurrency))
@@ -132,6 +136,11 @@ def _attempt(
         return Result(
             index=index, item=item, error=error, elapsed=time.perf_counter() - started
         )
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()  # Never awaited, and no warning about it either.
+        msg = "the bulk operation returned an awaitable: use ec_async.bulk for it"
+        raise TypeError(msg)
     return Result(
         index=index, item=item, value=value, elapsed=time.perf_counter() - started
     )

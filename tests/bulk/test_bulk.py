@@ -130,9 +130,28 @@ class TestRun:
         with pytest.raises(ec_async.NotFound):
             bad.unwrap()
 
-    @pytest.mark.parametrize("concurrency", [0, -1, True, 2.5])
+    async def test_a_blocking_operation_is_a_bug_named(self) -> None:
+        """A plain function's value cannot be awaited: a TypeError says what to use."""
+        with pytest.raises(TypeError, match=r"ec_sync\.bulk"):
+            await bulk.run(lambda item: item, [1])  # type: ignore[arg-type, return-value]
+
+    async def test_no_more_workers_than_items(self) -> None:
+        """Three items at concurrency 1,000 run in three workers, not a thousand."""
+        tasks_seen: list[int] = []
+
+        async def note(item: int) -> int:
+            tasks_seen.append(len(asyncio.all_tasks()))
+            return item
+
+        before = len(asyncio.all_tasks())
+        report = await bulk.run(note, [1, 2, 3], concurrency=1000)
+
+        assert [1, 2, 3] == report.values
+        assert before + 3 >= max(tasks_seen)
+
+    @pytest.mark.parametrize("concurrency", [0, -1, True, 2.5, 1001, 10**6])
     async def test_a_bad_limit_is_refused(self, concurrency: Any) -> None:
-        """A concurrency that is not a positive int raises ConfigurationError."""
+        """A concurrency that is not an int from 1 to 1,000 raises ConfigurationError."""
 
         async def nothing(item: int) -> int:
             return item

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+import ec_sync
 from ec_async._cli import main
+from ec_async.emulator import DEMO_PASSWORD, Emulator
 
 from .conftest import Terminal, World
 
@@ -65,6 +67,24 @@ class TestTable:
         main(["tags", "list"])
 
         assert "id  name  description\n" == capsys.readouterr().out
+
+    def test_control_characters_from_the_server_are_shown_escaped(
+        self, as_admin: Emulator, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A description holding a terminal escape prints as text, in table and get."""
+        with ec_sync.Client(
+            as_admin.base_url, username="acme-admin", password=DEMO_PASSWORD
+        ) as ec:
+            tag = ec.tags.create(
+                ec_sync.TagCreator(name="t-odd", description="a\x1b]0;owned\x07b\nc")
+            )
+        main(["tags", "list"])
+        main(["tags", "get", tag.id])
+        out = capsys.readouterr().out
+
+        assert "\x1b" not in out
+        assert "\x07" not in out
+        assert 2 == out.count("a\\x1b]0;owned\\x07b")
 
 
 class TestJson:

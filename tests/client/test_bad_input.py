@@ -20,6 +20,8 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("dot id", lambda ec: ec.devices.get(".")),
     ("dot-dot scope", lambda ec: ec.scope("..").devices.count()),
     ("header in an id", lambda ec: ec.devices.get("AQ\r\nX-Evil: 1")),
+    ("undecodable bytes in an id", lambda ec: ec.devices.get("\udcff")),
+    ("undecodable bytes in a filter", lambda ec: ec.devices.list(client_id="\udcff")),
     ("string limit", lambda ec: ec.devices.list(limit="5")),  # type: ignore[arg-type]
     ("boolean limit", lambda ec: ec.devices.list(limit=True)),
     ("limit past a Java int", lambda ec: ec.devices.list(limit=2**31)),
@@ -126,3 +128,14 @@ async def test_a_base_url_without_the_version_says_so() -> None:
 
     assert "base_url ends with the API version" in caught.value.hint
     assert "base_url ends with the API version" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_emulator_latency_must_be_finite(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ec emulator --latency nan` is refused (it would hold every request forever)."""
+    code = main(["emulator", "--seed", "empty", "--port", "0", "--latency", value])
+
+    assert 2 == code
+    assert "--latency and --jitter must be zero or more" in capsys.readouterr().err

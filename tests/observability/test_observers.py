@@ -201,3 +201,23 @@ class TestConfiguration:
         """Something without call_started and call_ended cannot observe."""
         with pytest.raises(ec_async.ConfigurationError, match="call_started"):
             ec_async.Client(served.base_url, observers=[object()])  # type: ignore[list-item]
+
+    def test_a_class_instead_of_an_instance(self, served: Emulator) -> None:
+        """``observers=[Recorder]`` (the class) says to pass an instance."""
+        with pytest.raises(ec_async.ConfigurationError, match="an instance"):
+            ec_async.Client(served.base_url, observers=[Recorder])  # type: ignore[list-item]
+
+    def test_async_methods_are_refused(self, served: Emulator) -> None:
+        """Observers are called, never awaited: async methods would never run."""
+
+        class Awaiting:
+            async def call_started(self, call: ec_async.ObservedCall) -> None:
+                pass
+
+            async def call_ended(
+                self, call: ec_async.ObservedCall, state: None
+            ) -> None:
+                pass
+
+        with pytest.raises(ec_async.ConfigurationError, match="never awaited"):
+            ec_async.Client(served.base_url, observers=[Awaiting()])  # type: ignore[list-item]

@@ -68,3 +68,8 @@ class TestTraceConfigs:
         """A trace config that is not an ``aiohttp.TraceConfig`` fails at once."""
         with pytest.raises(ec_async.ConfigurationError, match=r"aiohttp\.TraceConfig"):
             ec_async.Client(served.base_url, trace_configs=[object()])  # type: ignore[list-item]
+
+    def test_a_single_trace_config_must_be_in_a_list(self, served: Emulator) -> None:
+        """``trace_configs=TraceConfig()`` is refused at once, not at the first call."""
+        with pytest.raises(ec_async.ConfigurationError, match=r"aiohttp\.TraceConfig"):
+            ec_async.Client(served.base_url, trace_configs=aiohttp.TraceConfig())  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import re
 import threading
@@ -91,6 +92,15 @@ class TestRun:
         assert 3 == most
         assert 9 == len(report.succeeded)
 
+    def test_operations_run_in_the_callers_context(self) -> None:
+        """A context variable set by the caller is seen by every operation."""
+        current = contextvars.ContextVar("current", default="unset")
+        current.set("the caller's")
+
+        report = bulk.run(lambda _: current.get(), range(5), concurrency=3)
+
+        assert ["the caller's"] * 5 == report.values
+
     def test_an_async_operation_is_refused(self, ec: ec_sync.Client) -> None:
         """An async function would never be awaited here, so it is refused up front."""
 
@@ -100,7 +110,7 @@ class TestRun:
         with pytest.raises(ec_async.ConfigurationError, match=r"ec_async\.bulk"):
             bulk.run(read, ["AQ"])
 
-    @pytest.mark.parametrize("concurrency", [0, -1, True, 2.5])
+    @pytest.mark.parametrize("concurrency", [0, -1, True, 2.5, 1001])
     def test_a_bad_concurrency_is_refused(
         self, ec: ec_sync.Client, concurrency: int
     ) -> None:
@@ -159,3 +169,13 @@ def test_the_docs_example_prints_what_the_page_says(
     exec(compile(source, "docs/bulk.md", "exec"), {})  # noqa: S102 - our own docs.
 
     assert shown == capsys.readouterr().out
+
+
+def test_an_operation_returning_an_awaitable_is_a_bug_named() -> None:
+    """A lambda returning a coroutine is refused with a TypeError naming ec_async.bulk."""
+
+    async def read(item: int) -> int:
+        return item
+
+    with pytest.raises(TypeError, match=r"ec_async\.bulk"):
+        bulk.run(lambda item: read(item), [1])

@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 import ec_async
-from ec_async._convert import structure, unstructure
+from ec_async._convert import format_datetime, structure, unstructure
 
 DEVICE = {
     "type": "device",
@@ -60,6 +60,13 @@ def test_dates_go_out_with_milliseconds() -> None:
     document = unstructure(structure(DEVICE, ec_async.Device))
 
     assert document["createdOn"] == "2017-03-27T17:00:37.220Z"
+
+
+def test_early_years_keep_four_digits() -> None:
+    """The year 999 goes out as 0999, the ISO 8601 form the server parses."""
+    early = dt.datetime(999, 1, 2, 3, 4, 5, 6000, tzinfo=dt.UTC)
+
+    assert "0999-01-02T03:04:05.006Z" == format_datetime(early)
 
 
 def test_decode_error_names_every_field() -> None:
