@@ -25,6 +25,7 @@ from ._auth import (
     LOGOUT,
     AuthCalls,
 )
+from ._convert import expect_model
 from ._credentials import ApiKey, Credentials, CredentialsProvider, UsernamePassword
 from ._data import DataChannels, DataClients, DataMessages, DataMetrics, Streams
 from ._device_connections import DeviceConnections
@@ -337,6 +338,7 @@ class Client(_Resources):
         verify tokens with, observers, trace configs) are passed here, as to
         the constructor.
         """
+        settings = expect_model(settings, Settings)
         if settings.username is not None and settings.password is None:
             msg = (
                 f"no password for {settings.username!r}: pass password, set "

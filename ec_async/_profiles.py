@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import selectors
 import shlex
+import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import attrs
 
 from ._errors import ConfigurationError
 from ._guards import is_dict
-from ._setting_kinds import SECONDS, SETTINGS, TEXT, Kind
+from ._setting_kinds import LINE, SECONDS, SETTINGS, Kind
 from ._urls import check_base_url
 
 __all__ = [
@@ -31,18 +34,41 @@ __all__ = [
 ]
 
 DEFAULT_COMMAND_TIMEOUT = 30.0
+_LONGEST_COMMAND_TIMEOUT = 3600.0
+
+# The most a password_command or api_key_command may print: a secret is one
+# short line, and a command that prints on and on must not fill the memory.
+_MOST_OUTPUT = 64 * 1024
 
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _command(value: object) -> str:
-    command = str(TEXT.from_value(value))
+    command = str(LINE.from_value(value))
     if not shlex.split(command):
         raise ValueError
     return command
 
 
-_COMMAND = Kind('a command line, like "pass show ec/prod"', _command, str)
+def _command_timeout(value: object) -> float:
+    seconds = SECONDS.from_value(value)
+    assert isinstance(seconds, float)
+    if seconds > _LONGEST_COMMAND_TIMEOUT:
+        raise ValueError
+    return seconds
+
+
+_COMMAND = Kind(
+    'a command line without control characters, like "pass show ec/prod"',
+    _command,
+    str,
+    quote=False,
+)
+_COMMAND_SECONDS = Kind(
+    f"a number of seconds above 0 and at most {_LONGEST_COMMAND_TIMEOUT:g}, like 30",
+    _command_timeout,
+    float,
+)
 _SETTING_KINDS = {
     setting.name: setting.kind for setting in SETTINGS if not setting.secret
 }
@@ -52,7 +78,7 @@ PROFILE_KEYS: Mapping[str, Kind] = {
     "username": _SETTING_KINDS["username"],
     "password_command": _COMMAND,
     "api_key_command": _COMMAND,
-    "command_timeout": SECONDS,
+    "command_timeout": _COMMAND_SECONDS,
     **{
         name: kind
         for name, kind in _SETTING_KINDS.items()
@@ -123,8 +149,6 @@ class Profile:
         assert isinstance(timeout, float)
 
         printed, failure = _run(shlex.split(command), timeout)
-        if failure is None and not printed:
-            failure = "printed nothing"
         if failure is not None:
             # Never the command's output: on a failure it may hold the secret.
             msg = f"{self.where(key)} {failure}"
@@ -135,21 +159,82 @@ class Profile:
 def _run(argv: list[str], timeout: float) -> tuple[str, str | None]:
     """The first line ``argv`` prints, or why there is none."""
     try:
-        done = subprocess.run(  # noqa: S603 - the user's own command, without a shell.
-            argv, stdout=subprocess.PIPE, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return "", f"did not finish within {timeout:g} seconds"
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE)  # noqa: S603 - the user's own command, without a shell.
     except OSError as exc:
         return "", f"could not start {argv[0]!r}: {exc.strerror}"
-    if done.returncode != 0:
-        return "", f"failed with exit status {done.returncode}"
+
+    # Only the command itself is stopped, not a process group of its own:
+    # that would take the terminal from a password manager asking for its
+    # passphrase.
+    with process:
+        try:
+            output, failure = _output(process, timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    if failure is not None:
+        return "", failure
+    if process.returncode < 0:
+        return "", f"was ended by signal {-process.returncode}"
+    if process.returncode != 0:
+        return "", f"failed with exit status {process.returncode}"
+    return _first_line(output)
+
+
+def _output(
+    process: subprocess.Popen[bytes], timeout: float
+) -> tuple[bytes, str | None]:
+    """What ``process`` prints until it exits, or why reading stopped.
+
+    The command is done once it has exited, even while a child it left in
+    the background holds its output open.
+    """
+    assert process.stdout is not None
+    late = f"did not finish within {timeout:g} seconds"
+    deadline = time.monotonic() + timeout
+    descriptor = process.stdout.fileno()
+    os.set_blocking(descriptor, False)
+    output = bytearray()
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(descriptor, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b"", late
+            exited = process.poll() is not None
+            # Look now and then whether it exited; once it has, take only
+            # what it already printed.
+            ready = selector.select(0 if exited else min(remaining, 0.05))
+            chunk = os.read(descriptor, _MOST_OUTPUT) if ready else None
+            if chunk == b"" or (chunk is None and exited):
+                break
+            if chunk is not None:
+                output += chunk
+            if len(output) > _MOST_OUTPUT:
+                return b"", f"printed more than {_MOST_OUTPUT // 1024} KiB"
+
     try:
-        text = done.stdout.decode("utf-8")
+        process.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        return b"", late
+    return bytes(output), None
+
+
+def _first_line(output: bytes) -> tuple[str, str | None]:
+    if not output:
+        return "", "printed nothing"
+    try:
+        text = output.decode("utf-8")
     except UnicodeDecodeError:
         return "", "printed something that is not UTF-8 text"
-    lines = text.splitlines()
-    return (lines[0] if lines else ""), None
+    secret = text.splitlines()[0]
+    if not secret:
+        return "", "printed nothing: its first line is empty"
+    if "\0" in secret:
+        return "", "printed a first line holding a NUL character"
+    return secret, None
 
 
 @attrs.frozen
@@ -166,8 +251,7 @@ class ProfileFile:
         import tomllib  # Here, so clients built without Settings never load it.
 
         try:
-            with path.open("rb") as file:
-                document = tomllib.load(file)
+            document = tomllib.loads(_read(path).decode("utf-8"))
         except FileNotFoundError:
             return cls(path)
         except OSError as exc:
@@ -239,11 +323,55 @@ class ProfileFile:
         text = self.render()
         target = Path(os.path.realpath(self.path))
         try:
+            _refuse_special(self.path, "write", os.stat(target).st_mode)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            msg = f"cannot write the profile file {self.path}: {exc.strerror}"
+            raise ConfigurationError(msg) from None
+        try:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             _replace(target, text)
         except OSError as exc:
             msg = f"cannot write the profile file {self.path}: {exc.strerror}"
             raise ConfigurationError(msg) from None
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of the file at ``path``, which must be a regular file."""
+    # Non-blocking, so that opening a FIFO does not wait for a writer; the
+    # check below then refuses it before any read.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        _refuse_special(path, "read", os.fstat(descriptor).st_mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read()
+
+
+def _refuse_special(path: Path, doing: str, mode: int) -> None:
+    """Refuse a folder, FIFO, device or socket where the profile file should be.
+
+    Replacing ``/dev/null`` with a file, or waiting forever on a FIFO, is
+    never what the user meant.
+    """
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        what = "a folder"
+    elif stat.S_ISFIFO(mode):
+        what = "a FIFO"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    else:
+        what = "not a file"
+    msg = (
+        f"cannot {doing} the profile file {path}: it is {what}, and must be a "
+        "regular file (or not exist yet)"
+    )
+    raise ConfigurationError(msg)
 
 
 def _replace(target: Path, text: str) -> None:
@@ -279,6 +407,7 @@ def _parse(path: Path, document: Mapping[str, object]) -> ProfileFile:
         raise ConfigurationError(msg)
     profiles: dict[str, Profile] = {}
     for name, values in tables.items():
+        _check_name(path, name)
         if not is_dict(values):
             msg = f"{path}: profiles.{name} must be a table, [profiles.{name}]"
             raise ConfigurationError(msg)
@@ -294,17 +423,16 @@ def _parse(path: Path, document: Mapping[str, object]) -> ProfileFile:
 
 def _profile(path: Path, name: str, values: Mapping[str, object]) -> Profile:
     """One profile's values, checked: known keys, right kinds, no secrets."""
-    if not _NAME.fullmatch(name):
-        msg = f"{path}: profile name {name!r} must be letters, digits, '-' and '_' only"
-        raise ConfigurationError(msg)
+    _check_name(path, name)
     profile = Profile(name, path, {})
 
     for key in values:
         if key in _REFUSED:
             raise _refusal(profile, key)
         if key not in PROFILE_KEYS:
+            # Quoted, so that control characters in it reach no terminal.
             msg = (
-                f"{profile.where(key)} is not a profile setting; "
+                f"{profile.where(repr(key))} is not a profile setting; "
                 f"known: {', '.join(PROFILE_KEYS)}"
             )
             raise ConfigurationError(msg)
@@ -326,6 +454,12 @@ def _profile(path: Path, name: str, values: Mapping[str, object]) -> Profile:
         msg = f"{profile.where('base_url')}: {exc}"
         raise ConfigurationError(msg) from None
     return attrs.evolve(profile, values=checked)
+
+
+def _check_name(path: Path, name: str) -> None:
+    if not _NAME.fullmatch(name):
+        msg = f"{path}: profile name {name!r} must be letters, digits, '-' and '_' only"
+        raise ConfigurationError(msg)
 
 
 def _check_login(profile: Profile, values: Mapping[str, object]) -> None:

@@ -7,6 +7,7 @@ wherever it comes from, and an error names where that was.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import attrs
@@ -16,6 +17,7 @@ from ._errors import ConfigurationError
 __all__ = [
     "COUNT",
     "FLAG",
+    "LINE",
     "RATE",
     "SECONDS",
     "SETTINGS",
@@ -30,12 +32,14 @@ class Kind:
     """What values a setting takes, and how the text of a variable becomes one.
 
     ``from_value`` and ``from_text`` return the value, or raise ``ValueError``
-    or ``TypeError`` when it is not one of this kind.
+    or ``TypeError`` when it is not one of this kind. An error quotes the
+    value unless ``quote`` is false (or the value is a secret).
     """
 
     expected: str
     from_value: Callable[[object], object]
     from_text: Callable[[str], object]
+    quote: bool = True
 
     def read(self, value: object, where: str, *, secret: bool = False) -> object:
         """``value`` as this kind; a ``ConfigurationError`` naming ``where`` if not."""
@@ -63,7 +67,7 @@ def _attempt(convert: Callable[[], object]) -> object | None:
 
 def _mismatch(kind: Kind, where: str, value: object, *, secret: bool) -> Exception:
     message = f"{where} must be {kind.expected}"
-    if not secret:
+    if kind.quote and not secret:
         message += f"; got {value!r}"
     return ConfigurationError(message)
 
@@ -75,6 +79,37 @@ def _text(value: object) -> str:
     # an argument or variable, kept as lone surrogates).
     value.encode("utf-8")
     return value
+
+
+# Control characters (C0, DEL, C1) would reach a terminal raw when a value is
+# printed, and could rewrite what the user sees.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _line(value: object) -> str:
+    text = _text(value)
+    if _CONTROL.search(text):
+        raise ValueError
+    return text
+
+
+# Numbers as people write them in ASCII: Python's float() and int() would also
+# take other scripts' digits, full-width digits, "1_000", "inf" and "nan".
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_SPACE = " \t\n\r\f\v"
+
+
+def _decimal_text(text: str) -> float:
+    if not _DECIMAL.fullmatch(text.strip(_SPACE)):
+        raise ValueError
+    return float(text)
+
+
+def _whole_text(text: str) -> int:
+    if not _WHOLE.fullmatch(text.strip(_SPACE)):
+        raise ValueError
+    return int(text)
 
 
 def _positive(value: object) -> float:
@@ -113,9 +148,12 @@ def _flag_text(text: str) -> bool:
 
 
 TEXT = Kind("a non-empty string", _text, str)
-SECONDS = Kind("a number of seconds above 0, like 30 or 2.5", _positive, float)
-RATE = Kind("a number of requests per second above 0, like 20", _positive, float)
-COUNT = Kind("a whole number of at least 1", _count, int)
+LINE = Kind("a non-empty string without control characters", _line, str, quote=False)
+SECONDS = Kind("a number of seconds above 0, like 30 or 2.5", _positive, _decimal_text)
+RATE = Kind(
+    "a number of requests per second above 0, like 20", _positive, _decimal_text
+)
+COUNT = Kind("a whole number of at least 1", _count, _whole_text)
 FLAG = Kind("true or false (1 or 0, yes or no, on or off)", _flag, _flag_text)
 
 
@@ -134,13 +172,13 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("base_url", TEXT),
-    Setting("username", TEXT),
+    Setting("base_url", LINE),
+    Setting("username", LINE),
     Setting("password", TEXT, secret=True),
     Setting("api_key", TEXT, secret=True),
-    Setting("ca_bundle", TEXT),
-    Setting("client_cert", TEXT),
-    Setting("client_key", TEXT),
+    Setting("ca_bundle", LINE),
+    Setting("client_cert", LINE),
+    Setting("client_key", LINE),
     Setting("timeout", SECONDS),
     Setting("connect_timeout", SECONDS),
     Setting("read_timeout", SECONDS),

@@ -90,13 +90,38 @@ def test_empty_credentials_are_refused_without_echoing_them(
     assert "secret-pw" not in str(caught.value)
 
 
-@pytest.mark.parametrize("url", ["http://user:secret-pw@127.0.0.1:1/v1", "http://[::1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:secret-pw@127.0.0.1:1/v1",
+        "http://[::1",
+        "https//bob:secret-pw@127.0.0.1/v1",
+        "bob:secret-pw@127.0.0.1/v1",
+        "http://127.0.0.1:1/v1?token=secret-pw",
+        "http://127.0.0.1:1/v1#secret-pw",
+    ],
+)
 def test_unusable_base_urls_are_refused_without_echoing_them(url: str) -> None:
     """A URL with credentials in it, or no URL at all, is refused and never quoted."""
     with pytest.raises(ec_async.ConfigurationError) as caught:
         ec_async.Client(url, username="someone", password="x")
 
     assert "secret-pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:99999/v1",
+        "http://127.0.0.1:0/v1",
+        "http://127.0.0.1:abc/v1",
+        "http://[::1]:65536/v1",
+    ],
+)
+def test_a_port_outside_1_to_65535_is_refused(url: str) -> None:
+    """A port must be a number a TCP port can be, known before anything is sent."""
+    with pytest.raises(ec_async.ConfigurationError, match="port must be a number"):
+        ec_async.Client(url, username="someone", password="x")
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from ec_async import ConfigurationError, Settings
+from ec_async._profiles import ProfileFile
 
 from ._support import ProfileWriter, python_command, toml
 
@@ -141,7 +145,7 @@ class TestReading:
         with pytest.raises(ConfigurationError) as raised:
             _resolve(path)
 
-        assert f"{path}: [profiles.p] timout is not a profile setting" in str(
+        assert f"{path}: [profiles.p] 'timout' is not a profile setting" in str(
             raised.value
         )
         assert "timeout" in str(raised.value)
@@ -160,6 +164,38 @@ class TestReading:
 
         with pytest.raises(ConfigurationError, match="cannot read the profile file"):
             _resolve(config_file)
+
+
+class TestControlCharacters:
+    """Nothing read from the file reaches a terminal raw: no ESC, no newline."""
+
+    @pytest.mark.parametrize(
+        ("text", "where"),
+        [
+            (
+                f'[profiles.p]\nbase_url = {toml(URL)}\nusername = "u\\u001b[2J"\n',
+                "username",
+            ),
+            ('[profiles."p\\u001b[2J"]\nbase_url = "x"\n', "profile name"),
+            ('[profiles."p\\u001b[2J"]\n', "profile name"),
+            (
+                f'[profiles.p]\nbase_url = {toml(URL)}\n"k\\u001b[2J" = 1\n',
+                "is not a profile setting",
+            ),
+        ],
+        ids=["username", "profile-name", "profile-name-first", "unknown-key"],
+    )
+    def test_a_control_character_is_refused_and_never_printed(
+        self, text: str, where: str, write_profiles: ProfileWriter
+    ) -> None:
+        """The error names the key or the profile; the escape itself stays out."""
+        path = write_profiles(text)
+
+        with pytest.raises(ConfigurationError) as raised:
+            _resolve(path)
+
+        assert where in str(raised.value)
+        assert "\x1b" not in str(raised.value)
 
 
 class TestClearSecrets:
@@ -276,3 +312,155 @@ class TestSecretCommands:
 
         assert "did not finish within 0.5 seconds" in str(raised.value)
         assert time.monotonic() - started < 10
+
+    @pytest.mark.parametrize(
+        ("code", "complaint"),
+        [
+            ("print(); print('later')", "printed nothing: its first line is empty"),
+            ("print('pass\\0word')", "NUL character"),
+        ],
+        ids=["blank-first-line", "nul"],
+    )
+    def test_a_first_line_that_cannot_be_a_secret_is_refused(
+        self, code: str, complaint: str, write_profiles: ProfileWriter
+    ) -> None:
+        """The secret is the first line: empty, or holding NUL, it is no password."""
+        path = write_profiles(_with_user(python_command(code)))
+
+        with pytest.raises(ConfigurationError) as raised:
+            _resolve(path)
+
+        assert complaint in str(raised.value)
+        assert "later" not in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("code", "complaint"),
+        [
+            (
+                f"[print({SECRET!r}, flush=True) for _ in iter(int, 1)]",
+                "printed more than 64 KiB",
+            ),
+            ("import time; time.sleep(60)", "did not finish within 0.5 seconds"),
+        ],
+        ids=["flood", "hang"],
+    )
+    def test_a_command_that_will_not_stop_is_ended(
+        self, code: str, complaint: str, tmp_path: Path, write_profiles: ProfileWriter
+    ) -> None:
+        """Endless output is cut at 64 KiB, a hang at its timeout; no process stays."""
+        pid_file = tmp_path / "pid"
+        prelude = f"import os; open({str(pid_file)!r}, 'w').write(str(os.getpid()))"
+        # A flood must stop at the size cap, well before its generous timeout.
+        timeout = "0.5" if "sleep" in code else "20"
+        command = python_command(f"{prelude}; {code}")
+        path = write_profiles(_with_user(command, f"command_timeout = {timeout}"))
+        started = time.monotonic()
+
+        with pytest.raises(ConfigurationError) as raised:
+            _resolve(path)
+
+        assert complaint in str(raised.value)
+        assert self.SECRET not in str(raised.value)
+        assert time.monotonic() - started < 10
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
+
+    def test_a_child_left_in_the_background_does_not_hold_it_up(
+        self, tmp_path: Path, write_profiles: ProfileWriter
+    ) -> None:
+        """`sleep 50 & echo pw`: the secret is taken once the command itself exits."""
+        pid_file = tmp_path / "child"
+        code = (
+            "import subprocess, sys; "
+            "child = subprocess.Popen([sys.executable, '-c', "
+            "'import time; time.sleep(50)']); "
+            f"open({str(pid_file)!r}, 'w').write(str(child.pid)); "
+            f"print({self.SECRET!r})"
+        )
+        path = write_profiles(_with_user(python_command(code), "command_timeout = 20"))
+        started = time.monotonic()
+
+        try:
+            settings = _resolve(path)
+        finally:
+            with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+        assert self.SECRET == settings.password
+        assert time.monotonic() - started < 10
+
+    @pytest.mark.parametrize("seconds", ["3600.5", "2147484", "1e300"])
+    def test_a_command_timeout_past_an_hour_is_refused(
+        self, seconds: str, write_profiles: ProfileWriter
+    ) -> None:
+        """command_timeout is at most 3600 seconds, an hour to type a passphrase."""
+        path = write_profiles(
+            _with_user(python_command("print(1)"), f"command_timeout = {seconds}")
+        )
+
+        with pytest.raises(ConfigurationError) as raised:
+            _resolve(path)
+
+        assert f"{path}: [profiles.p] command_timeout must be" in str(raised.value)
+        assert "at most 3600" in str(raised.value)
+
+    def test_a_command_timeout_of_an_hour_is_taken(
+        self, write_profiles: ProfileWriter
+    ) -> None:
+        """3600 itself is within the limit."""
+        command = python_command(f"print({self.SECRET!r})")
+        path = write_profiles(_with_user(command, "command_timeout = 3600"))
+
+        assert self.SECRET == _resolve(path).password
+
+
+class TestFileKinds:
+    """Only a regular file, or none yet, is the profile file: never a FIFO or a device."""
+
+    @staticmethod
+    def _special(kind: str, tmp_path: Path) -> Path:
+        """A FIFO, a link to a FIFO, or a folder, where the profile file should be."""
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        if kind == "fifo":
+            return fifo
+        if kind == "link-to-fifo":
+            link = tmp_path / "link.toml"
+            link.symlink_to(fifo)
+            return link
+        folder = tmp_path / "folder"
+        folder.mkdir()
+        return folder
+
+    @pytest.mark.parametrize("kind", ["fifo", "link-to-fifo", "folder"])
+    def test_reading_refuses_what_is_not_a_regular_file(
+        self, kind: str, tmp_path: Path
+    ) -> None:
+        """Resolving returns at once with an error naming the path, never waiting."""
+        path = self._special(kind, tmp_path)
+
+        with pytest.raises(ConfigurationError) as raised:
+            _resolve(path)
+
+        assert f"the profile file {path}" in str(raised.value)
+        assert "must be a regular file" in str(raised.value)
+
+    @pytest.mark.parametrize("kind", ["fifo", "link-to-fifo", "folder"])
+    def test_writing_refuses_what_is_not_a_regular_file(
+        self, kind: str, tmp_path: Path
+    ) -> None:
+        """Saving leaves the FIFO or folder as it was instead of replacing it."""
+        path = self._special(kind, tmp_path)
+        before = os.stat(path).st_mode
+        changed = ProfileFile(path).with_profile("p", {"base_url": URL})
+
+        with pytest.raises(ConfigurationError) as raised:
+            changed.save()
+
+        assert "must be a regular file" in str(raised.value)
+        assert before == os.stat(path).st_mode
+
+    def test_reading_dev_null_as_a_file_of_nothing_is_refused(self) -> None:
+        """/dev/null is a device: refused when read, and so never written."""
+        with pytest.raises(ConfigurationError, match="must be a regular file"):
+            _resolve(Path(os.devnull))

@@ -431,6 +431,16 @@ BAD_VARIABLES = [
     ("EC_MAX_CONNECTIONS", "0", "a whole number of at least 1"),
     ("EC_MAX_CONNECTIONS", "ten", "a whole number of at least 1"),
     ("EC_ALLOW_INSECURE_HTTP", "maybe", "true or false"),
+    # Only ASCII numbers: Python's float() and int() would take these.
+    ("EC_TIMEOUT", "\uff15", "a number of seconds above 0"),
+    ("EC_TIMEOUT", "1_000", "a number of seconds above 0"),
+    ("EC_READ_TIMEOUT", "\u0661\u0662", "a number of seconds above 0"),
+    ("EC_MAX_CONNECTIONS", "\u0663", "a whole number of at least 1"),
+    ("EC_RETRY_ATTEMPTS", "1_0", "a whole number of at least 1"),
+    ("EC_RATE_LIMIT", "Infinity", "a number of requests per second above 0"),
+    # Spaces alone are set, not empty, and are no number.
+    ("EC_TIMEOUT", "   ", "a number of seconds above 0"),
+    ("EC_MAX_CONNECTIONS", " ", "a whole number of at least 1"),
 ]
 
 
@@ -449,6 +459,48 @@ class TestBadValues:
 
         assert f"{variable} must be {expected}" in str(raised.value)
         assert repr(text) in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("text", "seconds"),
+        [("2.5", 2.5), ("30", 30.0), ("+4", 4.0), (".5", 0.5), ("1e2", 100.0)],
+    )
+    def test_ascii_numbers_are_read(
+        self, text: str, seconds: float, config_file: Path
+    ) -> None:
+        """Digits with a sign, a point or an exponent, as numbers are written."""
+        environ = _environ(config_file, EC_BASE_URL=PROFILE_URL, EC_TIMEOUT=text)
+
+        assert seconds == Settings.resolve(environ=environ).timeout
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https//bob:Hunter2pw@ec.example/v1",
+            "bob:Hunter2pw@ec.example/v1",
+            "https://ec.example/v1?key=Hunter2pw",
+            "https://ec.example/v1#Hunter2pw",
+        ],
+    )
+    def test_a_mistyped_url_is_not_quoted(self, url: str, config_file: Path) -> None:
+        """A URL that is refused never shows what may be its password."""
+        with pytest.raises(ConfigurationError) as raised:
+            Settings.resolve(environ=_environ(config_file, EC_BASE_URL=url))
+
+        assert str(raised.value).startswith("EC_BASE_URL: ")
+        assert "Hunter2pw" not in str(raised.value)
+
+    def test_a_mistyped_profile_url_is_not_quoted(
+        self, write_profiles: ProfileWriter
+    ) -> None:
+        """The same from a profile: the file and key, never the password."""
+        url = "https//bob:Hunter2pw@ec.example/v1"
+        path = write_profiles(f'default = "p"\n[profiles.p]\nbase_url = {toml(url)}\n')
+
+        with pytest.raises(ConfigurationError) as raised:
+            Settings.resolve(environ=_environ(path))
+
+        assert f"{path}: [profiles.p] base_url" in str(raised.value)
+        assert "Hunter2pw" not in str(raised.value)
 
     @pytest.mark.parametrize(
         ("name", "value"),
@@ -704,6 +756,12 @@ class TestFromSettings:
             ec.devices.count()
 
         assert ["authenticationUser", "deviceCount", "authenticationLogout"] == heard
+
+    @pytest.mark.parametrize("package", [ec_async, ec_sync], ids=["async", "sync"])
+    def test_something_else_than_settings_is_refused(self, package: Any) -> None:
+        """from_settings(None) says what it expected instead of an AttributeError."""
+        with pytest.raises(ConfigurationError, match="expected a Settings"):
+            package.Client.from_settings(None)
 
     @pytest.mark.parametrize("package", [ec_async, ec_sync], ids=["async", "sync"])
     def test_a_user_without_a_password_is_refused(self, package: Any) -> None:
