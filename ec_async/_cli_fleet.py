@@ -74,7 +74,12 @@ async def count_everywhere(
     output = Output.of(args)
     split = by.columns if by else ()
     table = output.format == "table"
-    columns = ["account", "count", *split, *(["error"] if outcome.failed else [])]
+    # A table for people shows an error column only when there are errors;
+    # JSON and CSV for scripts keep one layout whatever the outcome.
+    if table:
+        columns = ["account", "count", *split, *(["error"] if outcome.failed else [])]
+    else:
+        columns = ["account", "accountId", "depth", "count", *split, "error"]
     listing = Listing(output, columns)
     listing.extend(_count_row(result, split, indent=table) for result in outcome)
     listing.close()

@@ -14,6 +14,13 @@ from ._profiles import Profile, ProfileFile, profile_file_path
 
 __all__ = ["add_profile_commands"]
 
+_DESCRIPTION = """\
+List, show, add, remove and choose the profiles of the profile file: named EC
+servers to log in to, one of them the default.
+
+The file is $EC_CONFIG_FILE, else $XDG_CONFIG_HOME/ec/config.toml, else
+~/.config/ec/config.toml. It never holds a password or an API key."""
+
 _EPILOG = """\
 examples:
   ec profile add lab --base-url http://127.0.0.1:8080/v1 --username acme-admin \\
@@ -31,10 +38,11 @@ def add_profile_commands(commands: Any) -> None:
     profile = commands.add_parser(
         "profile",
         help="named EC servers to log in to, one the default",
-        description=__doc__,
+        description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    profile.set_defaults(command_parser=profile)
     verbs = profile.add_subparsers(title="profile commands", metavar="ACTION")
 
     listing = verbs.add_parser("list", help="list the profiles; * marks the default")

@@ -109,13 +109,15 @@ def sort_params(sort_by: str | None, sort_dir: str | None) -> list[tuple[str, st
 _JAVA_INT_MAX = 2**31 - 1
 
 
-def check_count(name: str, value: object, minimum: int) -> int:
-    """A whole number from ``minimum`` to Java's int limit, or ConfigurationError."""
+def check_count(
+    name: str, value: object, minimum: int, maximum: int = _JAVA_INT_MAX
+) -> int:
+    """A whole number from ``minimum`` to ``maximum`` (Java's int limit), or ConfigurationError."""
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"{name} must be a whole number, got {value!r}"
         raise ConfigurationError(msg)
-    if not minimum <= value <= _JAVA_INT_MAX:
-        msg = f"{name} must be from {minimum} to {_JAVA_INT_MAX}, got {value}"
+    if not minimum <= value <= maximum:
+        msg = f"{name} must be from {minimum} to {maximum}, got {value}"
         raise ConfigurationError(msg)
     return value
 
@@ -375,7 +377,8 @@ class Collection(Generic[ModelT]):
         pages it announces are fetched up to ``concurrency`` at a time, still
         yielded in order; past them, paging goes on one page at a time.
         """
-        check_count("page_size", page_size, 1)
+        # Each page asks for one item more, the peek, which must fit too.
+        check_count("page_size", page_size, 1, _JAVA_INT_MAX - 1)
         check_count("concurrency", concurrency, 1)
 
         return self._pages(op, list(filters), page_size, concurrency)

@@ -183,6 +183,18 @@ class TestAllAccounts:
         assert ["t-world", "0", "2"] == top
         assert [["t-world-a", "1", "0"], ["t-world-b", "1", "0"]] == sorted(children)
 
+    def test_csv_keeps_one_layout_when_nothing_failed(
+        self, world: World, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Every account succeeded, yet the CSV header still has its error column."""
+        count = ["tags", "count", "--all-accounts", "--scope", world.scope_id]
+        main([*count, "-o", "csv"])
+
+        header, *rows = csv.reader(io.StringIO(_out(capsys)))
+
+        assert ["account", "accountId", "depth", "count", "error"] == header
+        assert [""] * 3 == [row[4] for row in rows]
+
 
 class TestDelete:
     """delete asks first on a terminal and needs --yes elsewhere."""

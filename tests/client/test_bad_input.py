@@ -25,6 +25,10 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("string limit", lambda ec: ec.devices.list(limit="5")),  # type: ignore[arg-type]
     ("boolean limit", lambda ec: ec.devices.list(limit=True)),
     ("limit past a Java int", lambda ec: ec.devices.list(limit=2**31)),
+    (
+        "a page and its peek past a Java int",
+        lambda ec: _drain(ec.devices.iter(page_size=2**31 - 1)),
+    ),
     ("negative query limit", lambda ec: ec.devices.query(limit=-1)),
     ("no page size", lambda ec: _drain(ec.devices.iter(page_size=None))),  # type: ignore[arg-type]
     ("a create of nothing", lambda ec: ec.devices.create(None)),  # type: ignore[arg-type]
